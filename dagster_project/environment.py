@@ -1,0 +1,53 @@
+"""Every path, URL and setting of the project, resolved from environment variables with local defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The project's configuration as read from the environment at one moment."""
+
+    data_dir: Path
+    sources_dir: Path
+    warehouse_path: Path
+    serving_path: Path
+    orders_db_url: str
+    mappings_dir: Path
+    start_date: date
+    dbt_project_dir: Path
+    dbt_target: str
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+
+def settings() -> Settings:
+    """Read the settings now (never at import time, so tests can point them elsewhere)."""
+    data_dir = _path("KPI_DATA_DIR", REPO_ROOT / "data")
+    sources_dir = _path("KPI_SOURCES_DIR", data_dir / "sources")
+    return Settings(
+        data_dir=data_dir,
+        sources_dir=sources_dir,
+        warehouse_path=_path("KPI_WAREHOUSE_PATH", data_dir / "warehouse" / "warehouse.duckdb"),
+        serving_path=_path("KPI_SERVING_PATH", data_dir / "warehouse" / "serving.duckdb"),
+        orders_db_url=os.environ.get(
+            "KPI_ORDERS_DB_URL", f"sqlite:///{sources_dir / 'orders' / 'orders.sqlite'}"
+        ),
+        mappings_dir=_path("KPI_MAPPINGS_DIR", data_dir / "mappings"),
+        start_date=date.fromisoformat(os.environ.get("KPI_START_DATE", "2024-12-01")),
+        dbt_project_dir=_path("KPI_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"),
+        dbt_target=os.environ.get("KPI_DBT_TARGET", "duckdb"),
+    )
