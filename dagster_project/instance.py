@@ -1,0 +1,46 @@
+"""The Dagster instance configuration (DAGSTER_HOME/dagster.yaml), written from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from dagster_project.environment import REPO_ROOT
+
+
+def dagster_home() -> Path:
+    return Path(os.environ.get("DAGSTER_HOME", REPO_ROOT / "data" / "dagster_home")).resolve()
+
+
+def instance_config() -> dict:
+    """Local storage by default; PostgreSQL run/event/schedule storage when KPI_DAGSTER_PG_URL is set."""
+    config: dict = {
+        "telemetry": {"enabled": False},
+        # DuckDB allows one writer per file: one run at a time, one writing step at a time.
+        "concurrency": {
+            "pools": {"default_limit": 1, "granularity": "op"},
+            "runs": {"max_concurrent_runs": 1},
+        },
+    }
+    pg_url = os.environ.get("KPI_DAGSTER_PG_URL")
+    if pg_url:
+        # SQLAlchemy 2.1 needs the driver spelled out in the URL.
+        if pg_url.startswith("postgresql://"):
+            pg_url = "postgresql+psycopg2://" + pg_url[len("postgresql://"):]
+        config["storage"] = {"postgres": {"postgres_url": pg_url}}
+    return config
+
+
+def write_instance_config() -> Path:
+    """Write dagster.yaml into DAGSTER_HOME (idempotent) and return the home folder."""
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    text = yaml.safe_dump(instance_config(), sort_keys=True)
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+

@@ -1,0 +1,172 @@
+"""The long-running services of the stack, their commands and health checks: one place for make, tests and compose."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Service:
+    """One process of the stack: what runs, and how to tell it is up."""
+
+    name: str
+    command: list[str]
+    health_url: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def dagster_home() -> Path:
+    return Path(_env("DAGSTER_HOME", str(REPO / "data" / "dagster_home")))
+
+
+def services() -> list[Service]:
+    """The stack as configured by the current environment."""
+    dagster_host = _env("DAGSTER_HOST", "127.0.0.1")
+    dagster_port = _env("DAGSTER_PORT", "3000")
+    superset_port = _env("SUPERSET_PORT", "8088")
+    return [
+        Service(
+            "dagster-webserver",
+            ["bin/dagster-webserver", "-m", "dagster_project.definitions",
+             "-h", dagster_host, "-p", dagster_port],
+            health_url=f"http://127.0.0.1:{dagster_port}/server_info",
+        ),
+        Service("dagster-daemon", ["bin/dagster-daemon", "run", "-m", "dagster_project.definitions"]),
+        Service(
+            "superset-web", ["superset/bin/web"], health_url=f"http://127.0.0.1:{superset_port}/health"
+        ),
+        Service("superset-worker", ["superset/bin/worker"]),
+        Service("superset-beat", ["superset/bin/beat"]),
+    ]
+
+
+def run_dir() -> Path:
+    return Path(_env("KPI_RUN_DIR", str(REPO / ".run")))
+
+
+def _pidfile(service: Service) -> Path:
+    return run_dir() / f"{service.name}.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_pid(service: Service) -> int | None:
+    path = _pidfile(service)
+    if not path.exists():
+        return None
+    pid = int(path.read_text().strip() or 0)
+    return pid if pid and _alive(pid) else None
+
+
+def start(service: Service) -> int:
+    """Start a service in its own process group, logging to .run/<name>.log; a running one is left alone."""
+    pid = _read_pid(service)
+    if pid:
+        return pid
+    run_dir().mkdir(parents=True, exist_ok=True)
+    log = open(run_dir() / f"{service.name}.log", "ab")
+    executable = service.command[0]
+    if executable.startswith("bin/"):
+        executable = str(REPO / ".venv" / executable)
+    else:
+        executable = str(REPO / executable)
+    proc = subprocess.Popen(
+        [executable, *service.command[1:]],
+        cwd=REPO,
+        env={**os.environ, "DAGSTER_HOME": str(dagster_home()), **service.env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    _pidfile(service).write_text(str(proc.pid))
+    return proc.pid
+
+
+def stop(service: Service, timeout: float = 20.0) -> bool:
+    """Stop the process group recorded in the service's pid file; True if something was stopped."""
+    pid = _read_pid(service)
+    _pidfile(service).unlink(missing_ok=True)
+    if not pid:
+        return False
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return True
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                return True
+            time.sleep(0.2)
+    return True
+
+
+def wait_healthy(service: Service, timeout: float = 180.0) -> None:
+    """Block until the service answers its health check, or fail naming the log to read."""
+    if service.health_url is None:
+        time.sleep(1)
+        if not _read_pid(service):
+            raise SystemExit(f"{service.name} exited at start; see {run_dir() / (service.name + '.log')}")
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _read_pid(service):
+            raise SystemExit(f"{service.name} exited at start; see {run_dir() / (service.name + '.log')}")
+        try:
+            with urllib.request.urlopen(service.health_url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(1)
+    raise SystemExit(f"{service.name} did not answer {service.health_url} within {timeout:.0f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("action", choices=["up", "down", "status"])
+    parser.add_argument("names", nargs="*", help="services to act on (default: all)")
+    args = parser.parse_args(argv)
+    chosen = [s for s in services() if not args.names or s.name in args.names]
+    if args.action == "up":
+        for service in chosen:
+            print(f"starting {service.name} (pid {start(service)})", flush=True)
+        for service in chosen:
+            wait_healthy(service)
+            print(f"{service.name} is up", flush=True)
+    elif args.action == "down":
+        for service in reversed(chosen):
+            print(f"{service.name}: {'stopped' if stop(service) else 'not running'}")
+    else:
+        for service in chosen:
+            pid = _read_pid(service)
+            print(f"{service.name}: {'running (pid %d)' % pid if pid else 'stopped'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
