@@ -1,0 +1,43 @@
+"""Running the pipeline from the command line: a whole build or a backfill of a day range, each as one run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+
+from dagster_project.instance import write_instance_config
+from dagster_project.partitions import daily_partitions
+
+BUILD_JOB = "build_all"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def partition_range(start: date | None, end: date | None) -> tuple[str, str]:
+    """Clamp a requested day range to the partitions that exist (KPI_START_DATE up to yesterday)."""
+    keys = daily_partitions().get_partition_keys()
+    if not keys:
+        raise SystemExit("no complete day since KPI_START_DATE: nothing to build")
+    first = max(keys[0], start.isoformat()) if start else keys[0]
+    last = min(keys[-1], end.isoformat()) if end else keys[-1]
+    if first > last:
+        raise SystemExit(f"empty range: {first} is after {last} (partitions run {keys[0]} … {keys[-1]})")
+    return first, last
+
+
+def run_range(start: date | None = None, end: date | None = None, job_name: str = BUILD_JOB) -> bool:
+    """Execute the job over [start, end] as a single run recorded in the Dagster instance; True on success."""
+    from dagster_project.definitions import defs
+
+    write_instance_config()
+    first, last = partition_range(start, end)
+    job = defs().resolve_job_def(job_name)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            tags={RANGE_START_TAG: first, RANGE_END_TAG: last},
+            raise_on_error=False,
+        )
+    print(f"{job_name} {first}…{last}: {'succeeded' if result.success else 'FAILED'} (run {result.run_id})")
+    return result.success

@@ -1,0 +1,115 @@
+"""The serving snapshot: what Superset reads, published only after the marts pass their blocking checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from dagster_project.defs.serving.publish import (
+    publish_snapshot,
+    quarantine_summary,
+    source_freshness,
+    tables_in_schema,
+)
+from dagster_project.warehouse import WRITER_POOL, WarehouseResource
+
+SERVING_KEY = dg.AssetKey(["serving", "snapshot"])
+
+
+def check_summary(context: dg.AssetExecutionContext) -> pd.DataFrame:
+    """The latest result of every asset check in the repository, as the data-health dashboard shows it."""
+    graph = context.repository_def.asset_graph
+    keys = sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name))
+    latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(keys) if keys else {}
+    rows = []
+    for key in keys:
+        spec = graph.get_check_spec(key)
+        record = latest.get(key)
+        evaluation = None
+        if record is not None and record.event is not None and record.event.dagster_event is not None:
+            data = record.event.dagster_event.event_specific_data
+            evaluation = data if hasattr(data, "passed") else None
+        rows.append(
+            {
+                "asset_key": key.asset_key.to_user_string(),
+                "check_name": key.name,
+                "blocking": bool(getattr(spec, "blocking", False)),
+                "status": record.status.value if record else "NEVER_RUN",
+                "passed": evaluation.passed if evaluation else None,
+                "severity": evaluation.severity.value if evaluation else None,
+                "partition": record.partition if record else None,
+                "run_id": record.run_id if record else None,
+                "checked_at": (
+                    datetime.fromtimestamp(record.create_timestamp, tz=timezone.utc).replace(tzinfo=None)
+                    if record
+                    else None
+                ),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["asset_key", "check_name", "blocking", "status", "passed", "severity", "partition", "run_id",
+                 "checked_at"],
+    ).astype({"passed": "boolean"})
+
+
+def build_serving_asset(upstream: Sequence[dg.AssetKey], serving_path: Path) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=SERVING_KEY,
+        deps=list(upstream),
+        group_name="serving",
+        kinds={"duckdb"},
+        owners=["team:data-engineering"],
+        pool=WRITER_POOL,
+        description="Read-only DuckDB snapshot of the marts and data-health tables that Superset serves.",
+    )
+    def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        built_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        with warehouse.connect() as con:
+            checks = check_summary(context)
+            extra_checks = (
+                con.execute("select * from health.check_results").df()
+                if "check_results" in tables_in_schema(con, "health")
+                else None
+            )
+            freshness = source_freshness(con)
+            quarantine = quarantine_summary(con)
+            build_info = pd.DataFrame(
+                [
+                    {
+                        "built_at": built_at,
+                        "run_id": context.run_id,
+                        "partition_start": context.run.tags.get("dagster/asset_partition_range_start"),
+                        "partition_end": context.run.tags.get("dagster/asset_partition_range_end"),
+                        "checks_total": len(checks),
+                        "checks_passed": int((checks["passed"] == True).sum()),  # noqa: E712
+                        "checks_failed": int((checks["passed"] == False).sum()),  # noqa: E712
+                        "quarantined_rows": int(quarantine["rows_quarantined"].sum()) if len(quarantine) else 0,
+                        "newest_partition": freshness["last_partition_date"].max() if len(freshness) else None,
+                    }
+                ]
+            )
+            health = {
+                "build_info": build_info,
+                "check_results": checks,
+                "source_freshness": freshness,
+                "quarantine_summary": quarantine,
+            }
+            if extra_checks is not None:
+                health["expectation_results"] = extra_checks
+            counts = publish_snapshot(con, serving_path, ["marts"], health)
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(serving_path)),
+                "tables": len(counts),
+                "rows_by_table": dg.MetadataValue.json(counts),
+                "checks_failed": int(build_info.loc[0, "checks_failed"]),
+                "dagster/row_count": sum(counts.values()),
+            }
+        )
+
+    return serving_snapshot

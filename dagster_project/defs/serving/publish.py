@@ -1,0 +1,118 @@
+"""Publishing the serving snapshot: copy the marts into a fresh DuckDB file and swap it in atomically."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+# Tables the data-health dashboard reads; each is rebuilt in the snapshot on every publish.
+HEALTH_TABLES = ("build_info", "check_results", "source_freshness", "quarantine_summary")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def tables_in_schema(con: duckdb.DuckDBPyConnection, schema: str, catalog: str | None = None) -> list[str]:
+    catalog_filter = "and table_catalog = ?" if catalog else ""
+    params = [schema, catalog] if catalog else [schema]
+    rows = con.execute(
+        f"""
+        select table_name from information_schema.tables
+        where table_schema = ? {catalog_filter} and table_type = 'BASE TABLE'
+        order by table_name
+        """,
+        params,
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def source_freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per raw table: the newest partition loaded, the last load time and its row count."""
+    frames = []
+    for table in tables_in_schema(con, "raw"):
+        if table.startswith("_") or table == "quarantine":
+            continue
+        columns = {c for (c,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+            [table],
+        ).fetchall()}
+        partition = "max(_partition_date)" if "_partition_date" in columns else "null::date"
+        loaded = "max(_loaded_at)" if "_loaded_at" in columns else "null::timestamp"
+        frames.append(con.execute(
+            f"""
+            select '{table}' as raw_table, {partition} as last_partition_date,
+                   {loaded} as last_loaded_at, count(*)::bigint as row_count
+            from raw.{_quote(table)}
+            """
+        ).df())
+    if not frames:
+        return pd.DataFrame(columns=["raw_table", "last_partition_date", "last_loaded_at", "row_count"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def quarantine_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Quarantined rows by target table, partition day and reason."""
+    if "quarantine" not in tables_in_schema(con, "raw"):
+        return pd.DataFrame(columns=["target_table", "partition_date", "reason", "rows_quarantined"])
+    return con.execute(
+        """
+        select target_table, _partition_date as partition_date, reason, count(*)::bigint as rows_quarantined
+        from raw.quarantine
+        group by all
+        order by all
+        """
+    ).df()
+
+
+def publish_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    serving_path: Path,
+    schemas: Iterable[str],
+    health: dict[str, pd.DataFrame],
+) -> dict[str, int]:
+    """Write every table of `schemas` plus the health frames into a temporary file, then replace the serving file.
+
+    Readers keep whatever file they opened; the next connection sees the new snapshot. Returns rows per table.
+    """
+    serving_path.parent.mkdir(parents=True, exist_ok=True)
+    # A publish killed half-way leaves only its temporary file behind; the serving file itself is untouched.
+    for stale in serving_path.parent.glob(f".{serving_path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    tmp_path = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
+    alias = "snapshot_" + uuid.uuid4().hex[:8]
+    counts: dict[str, int] = {}
+    con.execute(f"attach '{tmp_path}' as {alias}")
+    try:
+        for schema in schemas:
+            con.execute(f"create schema {alias}.{_quote(schema)}")
+            for table in tables_in_schema(con, schema, catalog=con.execute("select current_database()").fetchone()[0]):
+                target = f"{alias}.{_quote(schema)}.{_quote(table)}"
+                con.execute(f"create table {target} as select * from {_quote(schema)}.{_quote(table)}")
+                counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
+        con.execute(f"create schema {alias}.health")
+        for name, frame in health.items():
+            con.register("health_frame", frame)
+            con.execute(f"create table {alias}.health.{_quote(name)} as select * from health_frame")
+            con.unregister("health_frame")
+            counts[f"health.{name}"] = len(frame)
+        con.execute(f"checkpoint {alias}")
+    except BaseException:
+        con.execute(f"detach {alias}")
+        tmp_path.unlink(missing_ok=True)
+        raise
+    con.execute(f"detach {alias}")
+    with open(tmp_path, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp_path, serving_path)
+    directory = os.open(serving_path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return counts
