@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,35 +23,38 @@ class Service:
     name: str
     command: list[str]
     health_url: str | None = None
-    env: dict[str, str] = field(default_factory=dict)
+    # Variables that switch the service to the production stack (PostgreSQL metadata, Redis broker);
+    # docker-compose.yml sets exactly these, pointing at its own postgres and redis services.
+    production_env: tuple[str, ...] = ()
+
+
+DAGSTER_PRODUCTION_ENV = ("DAGSTER_HOME", "DAGSTER_HOST", "KPI_DAGSTER_PG_URL", "KPI_DATA_DIR")
+SUPERSET_PRODUCTION_ENV = (
+    "KPI_SERVING_PATH", "SUPERSET_HOME", "SUPERSET_BIND", "SUPERSET_DATABASE_URI", "SUPERSET_CELERY_BROKER_URL",
+    "SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", "WEBDRIVER_BASEURL", "SMTP_HOST", "SMTP_PORT",
+)
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
-def dagster_home() -> Path:
-    return Path(_env("DAGSTER_HOME", str(REPO / "data" / "dagster_home")))
-
-
 def services() -> list[Service]:
     """The stack as configured by the current environment."""
-    dagster_host = _env("DAGSTER_HOST", "127.0.0.1")
     dagster_port = _env("DAGSTER_PORT", "3000")
     superset_port = _env("SUPERSET_PORT", "8088")
     return [
         Service(
-            "dagster-webserver",
-            ["bin/dagster-webserver", "-m", "dagster_project.definitions",
-             "-h", dagster_host, "-p", dagster_port],
-            health_url=f"http://127.0.0.1:{dagster_port}/server_info",
+            "dagster-webserver", ["ops/bin/dagster-webserver"],
+            health_url=f"http://127.0.0.1:{dagster_port}/server_info", production_env=DAGSTER_PRODUCTION_ENV,
         ),
-        Service("dagster-daemon", ["bin/dagster-daemon", "run", "-m", "dagster_project.definitions"]),
+        Service("dagster-daemon", ["ops/bin/dagster-daemon"], production_env=DAGSTER_PRODUCTION_ENV),
         Service(
-            "superset-web", ["superset/bin/web"], health_url=f"http://127.0.0.1:{superset_port}/health"
+            "superset-web", ["superset/bin/web"], health_url=f"http://127.0.0.1:{superset_port}/health",
+            production_env=SUPERSET_PRODUCTION_ENV,
         ),
-        Service("superset-worker", ["superset/bin/worker"]),
-        Service("superset-beat", ["superset/bin/beat"]),
+        Service("superset-worker", ["superset/bin/worker"], production_env=SUPERSET_PRODUCTION_ENV),
+        Service("superset-beat", ["superset/bin/beat"], production_env=SUPERSET_PRODUCTION_ENV),
     ]
 
 
@@ -88,15 +91,10 @@ def start(service: Service) -> int:
         return pid
     run_dir().mkdir(parents=True, exist_ok=True)
     log = open(run_dir() / f"{service.name}.log", "ab")
-    executable = service.command[0]
-    if executable.startswith("bin/"):
-        executable = str(REPO / ".venv" / executable)
-    else:
-        executable = str(REPO / executable)
     proc = subprocess.Popen(
-        [executable, *service.command[1:]],
+        [str(REPO / service.command[0]), *service.command[1:]],
         cwd=REPO,
-        env={**os.environ, "DAGSTER_HOME": str(dagster_home()), **service.env},
+        env=dict(os.environ),
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,

@@ -1,0 +1,15 @@
+# One image for every service of the stack; each compose service runs one of ops/services.py's commands.
+FROM python:3.11-slim-bookworm
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends make chromium chromium-driver \
+    && rm -rf /var/lib/apt/lists/*
+RUN pip install --no-cache-dir uv==0.13.9
+WORKDIR /app
+COPY pyproject.toml uv.lock README.md ./
+COPY superset/pyproject.toml superset/uv.lock superset/
+RUN uv sync --frozen --no-install-project \
+    && cd superset && uv sync --frozen
+COPY . .
+RUN uv sync --frozen
+ENV KPI_DATA_DIR=/data
+VOLUME ["/data"]

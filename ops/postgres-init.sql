@@ -1,0 +1,3 @@
+-- Metadata databases of the production stack.
+create database dagster;
+create database superset;
