@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.environment import settings
+from dagster_project.warehouse import WarehouseResource
+
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    # Imported here so that settings are read when the definitions are built, not when the module is imported.
-    from dagster_project.defs import ingest
+    # Domains are imported here so that settings are read when the definitions are built, not at import.
+    from dagster_project.defs import ingest, ops, serving
 
-    return dg.Definitions.merge(ingest.build_defs())
+    config = settings()
+    domains = [ingest.build_defs()]
+    marts = [key for d in domains for key in d.resolve_all_asset_keys() if key.path[0] == "marts"]
+    return dg.Definitions.merge(
+        *domains,
+        serving.build_defs(upstream=marts),
+        ops.build_defs(),
+        dg.Definitions(
+            resources={"warehouse": WarehouseResource(path=str(config.warehouse_path))},
+            # Steps share one DuckDB file and start fast in-process; multiprocess costs seconds per step here.
+            executor=dg.in_process_executor,
+        ),
+    )

@@ -28,6 +28,16 @@ class Settings:
     start_date: date
     dbt_project_dir: Path
     dbt_target: str
+    schedule_hour: int
+    schedule_timezone: str
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    mail_from: str
+    data_team_emails: tuple[str, ...]
+    dagster_url: str
 
     @property
     def quarantine_dir(self) -> Path:
@@ -50,4 +60,16 @@ def settings() -> Settings:
         start_date=date.fromisoformat(os.environ.get("KPI_START_DATE", "2024-12-01")),
         dbt_project_dir=_path("KPI_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"),
         dbt_target=os.environ.get("KPI_DBT_TARGET", "duckdb"),
+        schedule_hour=int(os.environ.get("KPI_SCHEDULE_HOUR", "6")),
+        schedule_timezone=os.environ.get("KPI_SCHEDULE_TIMEZONE", "UTC"),
+        smtp_host=os.environ.get("SMTP_HOST", "127.0.0.1"),
+        smtp_port=int(os.environ.get("SMTP_PORT", "25")),
+        smtp_user=os.environ.get("SMTP_USER") or None,
+        smtp_password=os.environ.get("SMTP_PASSWORD") or None,
+        smtp_starttls=os.environ.get("SMTP_STARTTLS", "false").lower() == "true",
+        mail_from=os.environ.get("SMTP_MAIL_FROM", "kpi-warehouse@localhost"),
+        data_team_emails=tuple(
+            a.strip() for a in os.environ.get("KPI_DATA_TEAM_EMAILS", "data-team@localhost").split(",") if a.strip()
+        ),
+        dagster_url=os.environ.get("KPI_DAGSTER_URL", "http://127.0.0.1:3000"),
     )
