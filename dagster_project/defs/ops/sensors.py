@@ -1,7 +1,5 @@
 """Run-failure notification: the data team gets an e-mail naming the failed step and its error."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from dagster_project.defs.ops.notify import send_email
@@ -14,8 +12,12 @@ def failure_report(context: dg.RunFailureSensorContext) -> tuple[str, str]:
     failed = []
     for event in context.get_step_failure_events():
         error = event.event_specific_data.error if event.event_specific_data else None
-        message = error.message.strip() if error else "no error message"
-        failed.append(f"- step {event.step_key}:\n    {message}")
+        messages = []
+        # Dagster wraps user errors; the cause chain holds what actually went wrong.
+        while error is not None:
+            messages.append(error.message.strip())
+            error = error.cause
+        failed.append(f"- step {event.step_key}:\n    " + "\n    caused by: ".join(messages or ["no error message"]))
     window = ""
     start = run.tags.get("dagster/asset_partition_range_start") or run.tags.get("dagster/partition")
     if start:

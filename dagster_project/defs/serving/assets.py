@@ -1,7 +1,5 @@
 """The serving snapshot: what Superset reads, published only after the marts pass their blocking checks."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
