@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import yaml
@@ -13,6 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _services_module():
     spec = importlib.util.spec_from_file_location("ops_services", REPO / "ops" / "services.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules["ops_services"] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
     return module
 
