@@ -41,3 +41,26 @@ def run_range(start: date | None = None, end: date | None = None, job_name: str 
         )
     print(f"{job_name} {first}…{last}: {'succeeded' if result.success else 'FAILED'} (run {result.run_id})")
     return result.success
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def register(group) -> None:
+    """Add the `build` and `backfill` commands to the `kpi` command group."""
+    import click
+
+    @group.command("build")
+    @click.option("--start", help="first day (default: KPI_START_DATE)")
+    @click.option("--end", help="last day (default: yesterday)")
+    def build_command(start: str | None, end: str | None) -> None:
+        """Build everything — ingest, dbt, checks, serving snapshot — over a day range as one run."""
+        raise SystemExit(0 if run_range(_day(start), _day(end)) else 1)
+
+    @group.command("backfill")
+    @click.option("--start", required=True, help="first day to reprocess, YYYY-MM-DD")
+    @click.option("--end", required=True, help="last day to reprocess, YYYY-MM-DD")
+    def backfill_command(start: str, end: str) -> None:
+        """Reprocess a day range as ONE run (never one run per partition) and republish the snapshot."""
+        raise SystemExit(0 if run_range(_day(start), _day(end)) else 1)
