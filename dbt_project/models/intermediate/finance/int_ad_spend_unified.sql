@@ -1,0 +1,110 @@
+-- Ad spend of every platform at one grain (date, platform, campaign, channel), net of VAT and converted to USD.
+with google as (
+
+    select
+        spend_date, 'google_ads' as platform, campaign_id, campaign_name, impressions, clicks,
+        cast(cost_micros as double precision) as reported_cost, currency, loaded_for_date
+    from {{ ref('stg_ads__google_ads_reports') }}
+
+),
+
+meta as (
+
+    select
+        spend_date, 'meta_ads' as platform, campaign_id, campaign_name, impressions, clicks,
+        spend as reported_cost, currency, loaded_for_date
+    from {{ ref('stg_ads__meta_ads_reports') }}
+
+),
+
+yandex as (
+
+    select
+        spend_date, 'yandex_direct' as platform, campaign_id, campaign_name, impressions, clicks,
+        cost_incl_vat as reported_cost, currency, loaded_for_date
+    from {{ ref('stg_ads__yandex_direct_reports') }}
+
+),
+
+reports as (
+
+    select * from google
+    union all
+    select * from meta
+    union all
+    select * from yandex
+
+),
+
+platforms as (
+
+    select * from {{ ref('ad_platforms') }}
+
+),
+
+channel_rules as (
+
+    select * from {{ ref('channel_rules') }}
+
+),
+
+fx as (
+
+    select * from {{ ref('int_fx_rates_ranged') }}
+
+),
+
+netted as (
+
+    select
+        reports.spend_date,
+        reports.platform,
+        reports.campaign_id,
+        reports.campaign_name,
+        coalesce(channel_rules.channel, 'unknown') as channel,
+        reports.currency,
+        reports.impressions,
+        reports.clicks,
+        -- micros → units first, then the VAT the platform adds on top of the net price
+        reports.reported_cost / platforms.cost_unit_divisor / (1 + platforms.vat_rate) as spend,
+        case when reports.currency = 'USD' then 1.0 else fx.rate_to_usd end as fx_rate,
+        case
+            when reports.currency = 'USD' then 'exact'
+            when fx.rate_to_usd is null then 'missing'
+            when fx.valid_from = reports.spend_date then 'exact'
+            else 'carried_forward'
+        end as fx_status,
+        reports.loaded_for_date
+    from reports
+    inner join platforms
+        on reports.platform = platforms.platform
+    left join channel_rules
+        on {{ dbt.split_part('reports.campaign_name', "'_'", 1) }} = channel_rules.campaign_prefix
+    left join fx
+        on reports.currency = fx.currency
+        and reports.spend_date >= fx.valid_from
+        and (fx.valid_to is null or reports.spend_date < fx.valid_to)
+
+),
+
+final as (
+
+    select
+        spend_date,
+        platform,
+        campaign_id,
+        max(campaign_name) as campaign_name,
+        channel,
+        max(currency) as currency,
+        cast(sum(impressions) as bigint) as impressions,
+        cast(sum(clicks) as bigint) as clicks,
+        sum(spend) as spend,
+        sum(spend * fx_rate) as spend_usd,
+        max(fx_status) as fx_status,
+        max(loaded_for_date) as loaded_for_date
+    from netted
+    group by spend_date, platform, campaign_id, channel
+
+)
+
+select * from final

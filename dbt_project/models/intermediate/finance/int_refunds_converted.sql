@@ -1,0 +1,50 @@
+-- Refunds converted to USD at the rate of the refund day.
+with refunds as (
+
+    select * from {{ ref('stg_orders__refunds') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('stg_orders__orders') }}
+
+),
+
+fx as (
+
+    select * from {{ ref('int_fx_rates_ranged') }}
+
+),
+
+final as (
+
+    select
+        refunds.refund_id,
+        refunds.order_id,
+        cast(refunds.refunded_at as date) as refund_date,
+        refunds.refunded_at,
+        refunds.reason,
+        orders.currency,
+        refunds.amount,
+        refunds.amount * case when orders.currency = 'USD' then 1.0 else fx.rate_to_usd end as amount_usd,
+        case
+            when orders.currency = 'USD' then 'exact'
+            when fx.rate_to_usd is null then 'missing'
+            when fx.valid_from = cast(refunds.refunded_at as date) then 'exact'
+            else 'carried_forward'
+        end as fx_status,
+        -- a cancellation already removes the whole sale; its refund must not be subtracted a second time
+        coalesce(orders.status = 'cancelled', false) as is_on_cancelled_order,
+        refunds.loaded_for_date
+    from refunds
+    left join orders
+        on refunds.order_id = orders.order_id
+    left join fx
+        on orders.currency = fx.currency
+        and cast(refunds.refunded_at as date) >= fx.valid_from
+        and (fx.valid_to is null or cast(refunds.refunded_at as date) < fx.valid_to)
+
+)
+
+select * from final

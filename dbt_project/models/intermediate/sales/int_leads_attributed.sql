@@ -1,0 +1,54 @@
+-- Leads with the channel and campaign they came from and whether they turned into a deal.
+with leads as (
+
+    select * from {{ ref('stg_crm__leads') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('int_campaigns') }}
+
+),
+
+deals as (
+
+    select
+        lead_id,
+        deal_id,
+        created_at,
+        row_number() over (partition by lead_id order by created_at, deal_id) as deal_rank
+    from {{ ref('stg_crm__deals') }}
+    where lead_id is not null
+
+),
+
+final as (
+
+    select
+        leads.lead_id,
+        leads.created_at,
+        cast(leads.created_at as date) as created_date,
+        leads.status,
+        coalesce(leads.owner_id, 'unassigned') as rep_id,
+        leads.account_id,
+        leads.source_channel,
+        leads.utm_source as campaign_platform,
+        campaigns.campaign_id,
+        -- the campaign's own channel wins so that spend and leads meet on the same channel
+        coalesce(campaigns.channel, leads.source_channel, 'unattributed') as channel,
+        deals.deal_id as first_deal_id,
+        deals.deal_id is not null as has_deal,
+        greatest(leads.loaded_for_date, coalesce(cast(deals.created_at as date), leads.loaded_for_date))
+            as loaded_for_date
+    from leads
+    left join campaigns
+        on leads.utm_source = campaigns.platform
+        and leads.utm_campaign = campaigns.campaign_id
+    left join deals
+        on leads.lead_id = deals.lead_id
+        and deals.deal_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,139 @@
+-- Every KPI value beside its target or threshold with a status, per scope and period: what alerts read.
+{%- set sources = [
+    {'model': 'kpi_monthly', 'scope_level': 'owner_level', 'scope_id': 'owner_id'},
+    {'model': 'kpi_channel_monthly', 'scope_level': "'channel'", 'scope_id': 'channel'},
+] %}
+with targets as (
+
+    select * from {{ ref('kpi_target_attainment') }}
+    where status <> 'not_started'
+
+),
+
+thresholds as (
+
+    select * from {{ ref('kpi_thresholds') }}
+
+),
+
+kpi_values as (
+
+    {%- set branches = [] %}
+    {%- for source in sources %}
+    {%- for item in kpi_columns(source.model) %}
+    {%- do branches.append(1) %}
+    {%- if branches | length > 1 %}
+    union all
+    {%- endif %}
+    select
+        {{ source.scope_level }} as scope_level,
+        {{ source.scope_id }} as scope_id,
+        'month' as period_grain,
+        month_start as period_start,
+        month_end as period_end,
+        '{{ item.kpi.name }}' as kpi_name,
+        '{{ item.kpi.label }}' as kpi_label,
+        '{{ item.kpi.format }}' as kpi_format,
+        '{{ item.kpi.direction }}' as kpi_direction,
+        cast({{ item.column }} as double precision) as kpi_value
+    from {{ ref(source.model) }}
+    {%- endfor %}
+    {%- endfor %}
+
+),
+
+labels as (
+
+    select distinct kpi_name, kpi_label, kpi_format from kpi_values
+
+),
+
+target_rows as (
+
+    select
+        targets.owner_level as scope_level,
+        targets.owner_id as scope_id,
+        targets.period_grain,
+        targets.period_start,
+        targets.period_end,
+        case targets.metric
+            {%- for metric, spec in kpi_target_metrics().items() %}
+            when '{{ metric }}' then '{{ spec.column }}'
+            {%- endfor %}
+            else targets.metric
+        end as kpi_name,
+        coalesce(labels.kpi_label, targets.metric) as kpi_label,
+        coalesce(labels.kpi_format, 'number') as kpi_format,
+        targets.direction,
+        targets.actual_value as kpi_value,
+        targets.target_value,
+        'target' as basis,
+        targets.attainment,
+        targets.pace_to_target,
+        targets.status,
+        targets.status_reason,
+        targets.target_id
+    from targets
+    left join labels
+        on labels.kpi_name = case targets.metric
+            {%- for metric, spec in kpi_target_metrics().items() %}
+            when '{{ metric }}' then '{{ spec.column }}'
+            {%- endfor %}
+        end
+
+),
+
+value_rows as (
+
+    select
+        kpi_values.scope_level,
+        kpi_values.scope_id,
+        kpi_values.period_grain,
+        kpi_values.period_start,
+        kpi_values.period_end,
+        kpi_values.kpi_name,
+        kpi_values.kpi_label,
+        kpi_values.kpi_format,
+        coalesce(thresholds.direction, kpi_values.kpi_direction) as direction,
+        kpi_values.kpi_value,
+        thresholds.threshold_value as target_value,
+        case when thresholds.metric is null then 'none' else 'threshold' end as basis,
+        {{ kpi_attainment('kpi_values.kpi_value', 'thresholds.threshold_value', 'thresholds.direction') }}
+            as attainment,
+        cast(null as double precision) as pace_to_target,
+        case
+            when thresholds.metric is null then 'no_target'
+            else {{ kpi_status(kpi_attainment('kpi_values.kpi_value', 'thresholds.threshold_value',
+                                              'thresholds.direction')) }}
+        end as status,
+        case
+            when thresholds.metric is null then 'no target or threshold set'
+            when kpi_values.kpi_value is null then 'no value (empty denominator)'
+            else 'against fixed threshold'
+        end as status_reason,
+        cast(null as varchar) as target_id
+    from kpi_values
+    left join thresholds
+        on kpi_values.kpi_name = thresholds.metric
+        and kpi_values.scope_level = thresholds.scope_level
+    -- a KPI with a SMART target for the same scope and period is listed once, as the target row
+    where not exists (
+        select 1 from target_rows
+        where target_rows.kpi_name = kpi_values.kpi_name
+            and target_rows.scope_level = kpi_values.scope_level
+            and target_rows.scope_id = kpi_values.scope_id
+            and target_rows.period_grain = kpi_values.period_grain
+            and target_rows.period_start = kpi_values.period_start
+    )
+
+),
+
+final as (
+
+    select * from target_rows
+    union all
+    select * from value_rows
+
+)
+
+select * from final

@@ -1,0 +1,36 @@
+-- Google Ads daily campaign rows; cost still in micros of the account currency.
+with source as (
+
+    select * from {{ source('ads', 'ads_google_ads') }}
+
+),
+
+renamed as (
+
+    select
+        cast(day as date) as spend_date,
+        cast(campaign_id as varchar) as campaign_id,
+        cast(campaign as varchar) as campaign_name,
+        cast(impressions as bigint) as impressions,
+        cast(clicks as bigint) as clicks,
+        cast(cost_micros as bigint) as cost_micros,
+        cast(conversions as double precision) as conversions,
+        cast(currency as varchar) as currency,
+        cast(_partition_date as date) as loaded_for_date,
+        -- a record arrives again each day it changes: the newest version wins
+        row_number() over (
+            partition by day, campaign_id
+            order by  _loaded_at desc, _source_line desc nulls last
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+    where version_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,35 @@
+-- Meta daily campaign rows; spend in the account currency.
+with source as (
+
+    select * from {{ source('ads', 'ads_meta_ads') }}
+
+),
+
+renamed as (
+
+    select
+        cast(date_start as date) as spend_date,
+        cast(campaign_id as varchar) as campaign_id,
+        cast(campaign_name as varchar) as campaign_name,
+        cast(impressions as bigint) as impressions,
+        cast(clicks as bigint) as clicks,
+        cast(spend as double precision) as spend,
+        cast(account_currency as varchar) as currency,
+        cast(_partition_date as date) as loaded_for_date,
+        -- a record arrives again each day it changes: the newest version wins
+        row_number() over (
+            partition by date_start, campaign_id
+            order by  _loaded_at desc, _source_line desc nulls last
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+    where version_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,35 @@
+-- Yandex Direct daily campaign rows; cost in the account currency, VAT included.
+with source as (
+
+    select * from {{ source('ads', 'ads_yandex_direct') }}
+
+),
+
+renamed as (
+
+    select
+        cast(date as date) as spend_date,
+        cast(campaign_id as varchar) as campaign_id,
+        cast(campaign_name as varchar) as campaign_name,
+        cast(impressions as bigint) as impressions,
+        cast(clicks as bigint) as clicks,
+        cast(cost as double precision) as cost_incl_vat,
+        cast(currency as varchar) as currency,
+        cast(_partition_date as date) as loaded_for_date,
+        -- a record arrives again each day it changes: the newest version wins
+        row_number() over (
+            partition by date, campaign_id
+            order by  _loaded_at desc, _source_line desc nulls last
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+    where version_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,38 @@
+-- CRM accounts, latest version of each.
+with source as (
+
+    select * from {{ source('crm', 'crm_accounts') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as varchar) as account_id,
+        cast(name as varchar) as account_name,
+        cast(industry as varchar) as industry,
+        cast(country as varchar) as country,
+        cast(city as varchar) as city,
+        cast(lat as double precision) as latitude,
+        cast(lon as double precision) as longitude,
+        cast(owner_id as varchar) as owner_id,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_partition_date as date) as loaded_for_date,
+        -- a record arrives again each day it changes: the newest version wins
+        row_number() over (
+            partition by id
+            order by updated_at desc, _loaded_at desc, _source_line desc nulls last
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+    where version_rank = 1
+
+)
+
+select * from final

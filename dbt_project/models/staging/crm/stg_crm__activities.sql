@@ -1,0 +1,38 @@
+-- CRM sales activities, one row per activity.
+with source as (
+
+    select * from {{ source('crm', 'crm_activities') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as varchar) as activity_id,
+        cast(type as varchar) as activity_type,
+        cast(rep_id as varchar) as rep_id,
+        cast(account_id as varchar) as account_id,
+        cast(deal_id as varchar) as deal_id,
+        cast(occurred_at as timestamp) as occurred_at,
+        cast(duration_min as double precision) as duration_min,
+        cast(latitude as double precision) as latitude,
+        cast(longitude as double precision) as longitude,
+        cast(outcome as varchar) as outcome,
+        cast(_partition_date as date) as loaded_for_date,
+        -- a record arrives again each day it changes: the newest version wins
+        row_number() over (
+            partition by id
+            order by  _loaded_at desc, _source_line desc nulls last
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+    where version_rank = 1
+
+)
+
+select * from final

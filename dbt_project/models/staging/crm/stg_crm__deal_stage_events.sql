@@ -1,0 +1,34 @@
+-- CRM deal stage transitions, one row per event.
+with source as (
+
+    select * from {{ source('crm', 'crm_deal_stage_events') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as varchar) as stage_event_id,
+        cast(deal_id as varchar) as deal_id,
+        cast(from_stage as varchar) as from_stage,
+        cast(to_stage as varchar) as to_stage,
+        cast(changed_at as timestamp) as changed_at,
+        cast(changed_by as varchar) as changed_by,
+        cast(_partition_date as date) as loaded_for_date,
+        -- a record arrives again each day it changes: the newest version wins
+        row_number() over (
+            partition by id
+            order by  _loaded_at desc, _source_line desc nulls last
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+    where version_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,39 @@
+-- CRM leads, latest version of each.
+with source as (
+
+    select * from {{ source('crm', 'crm_leads') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as varchar) as lead_id,
+        cast(created_at as timestamp) as created_at,
+        cast(email as varchar) as email,
+        cast(company_name as varchar) as company_name,
+        cast(source_channel as varchar) as source_channel,
+        cast(utm_source as varchar) as utm_source,
+        cast(utm_campaign as varchar) as utm_campaign,
+        cast(status as varchar) as status,
+        cast(owner_id as varchar) as owner_id,
+        cast(account_id as varchar) as account_id,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_partition_date as date) as loaded_for_date,
+        -- a record arrives again each day it changes: the newest version wins
+        row_number() over (
+            partition by id
+            order by updated_at desc, _loaded_at desc, _source_line desc nulls last
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+    where version_rank = 1
+
+)
+
+select * from final

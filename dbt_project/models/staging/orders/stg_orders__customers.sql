@@ -1,0 +1,35 @@
+-- Shop customers, latest version of each.
+with source as (
+
+    select * from {{ source('orders', 'orders_customers') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as bigint) as customer_id,
+        cast(external_crm_id as varchar) as crm_account_id,
+        cast(name as varchar) as customer_name,
+        cast(email as varchar) as email,
+        cast(country as varchar) as country,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_partition_date as date) as loaded_for_date,
+        -- a record arrives again each day it changes: the newest version wins
+        row_number() over (
+            partition by id
+            order by updated_at desc, _loaded_at desc, _source_line desc nulls last
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+    where version_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,36 @@
+-- Order lines, latest version of each (amounts in the order's currency).
+with source as (
+
+    select * from {{ source('orders', 'orders_order_lines') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as bigint) as order_line_id,
+        cast(order_id as bigint) as order_id,
+        cast(product_id as bigint) as product_id,
+        cast(quantity as bigint) as quantity,
+        cast(unit_price as double precision) as unit_price,
+        cast(discount as double precision) as discount,
+        cast(line_amount as double precision) as line_amount,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_partition_date as date) as loaded_for_date,
+        -- a record arrives again each day it changes: the newest version wins
+        row_number() over (
+            partition by id
+            order by updated_at desc, _loaded_at desc, _source_line desc nulls last
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+    where version_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,37 @@
+-- Orders, latest state of each.
+with source as (
+
+    select * from {{ source('orders', 'orders_orders') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as bigint) as order_id,
+        cast(order_number as varchar) as order_number,
+        cast(customer_id as bigint) as customer_id,
+        cast(crm_deal_id as varchar) as crm_deal_id,
+        cast(status as varchar) as status,
+        cast(currency as varchar) as currency,
+        cast(ordered_at as timestamp) as ordered_at,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_partition_date as date) as loaded_for_date,
+        -- a record arrives again each day it changes: the newest version wins
+        row_number() over (
+            partition by id
+            order by updated_at desc, _loaded_at desc, _source_line desc nulls last
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+    where version_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,34 @@
+-- Refunds, latest version of each (amount in the order's currency).
+with source as (
+
+    select * from {{ source('orders', 'orders_refunds') }}
+
+),
+
+renamed as (
+
+    select
+        cast(id as bigint) as refund_id,
+        cast(order_id as bigint) as order_id,
+        cast(amount as double precision) as amount,
+        cast(reason as varchar) as reason,
+        cast(refunded_at as timestamp) as refunded_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_partition_date as date) as loaded_for_date,
+        -- a record arrives again each day it changes: the newest version wins
+        row_number() over (
+            partition by id
+            order by updated_at desc, _loaded_at desc, _source_line desc nulls last
+        ) as version_rank
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+    where version_rank = 1
+
+)
+
+select * from final
