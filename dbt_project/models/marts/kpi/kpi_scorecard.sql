@@ -1,3 +1,5 @@
+-- depends_on: {{ ref('kpi_monthly') }}
+-- depends_on: {{ ref('kpi_channel_monthly') }}
 -- Every KPI value beside its target or threshold with a status, per scope and period: what alerts read.
 {%- set sources = [
     {'model': 'kpi_monthly', 'scope_level': 'owner_level', 'scope_id': 'owner_id'},
