@@ -11,13 +11,14 @@ from dagster_project.warehouse import WarehouseResource
 @dg.definitions
 def defs() -> dg.Definitions:
     # Domains are imported here so that settings are read when the definitions are built, not at import.
-    from dagster_project.defs import ingest, ops, serving, transform
+    from dagster_project.defs import ingest, ops, quality, serving, transform
 
     config = settings()
     domains = [ingest.build_defs(), transform.build_defs()]
     marts = [key for d in domains for key in d.resolve_all_asset_keys() if key.path[0] == "marts"]
     return dg.Definitions.merge(
         *domains,
+        quality.build_defs(domains),
         serving.build_defs(upstream=marts),
         ops.build_defs(),
         dg.Definitions(

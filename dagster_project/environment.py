@@ -43,6 +43,11 @@ class Settings:
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
 
+    @property
+    def data_docs_dir(self) -> Path:
+        """Where the Great Expectations Data Docs site of the quality checks is written."""
+        return self.data_dir / "quality" / "data_docs"
+
 
 def settings() -> Settings:
     """Read the settings now (never at import time, so tests can point them elsewhere)."""
