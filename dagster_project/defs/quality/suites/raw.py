@@ -31,7 +31,7 @@ CHANNELS = ["paid_search", "paid_social", "organic", "referral", "events"]
 PLATFORMS = ["google_ads", "meta_ads", "yandex_direct"]
 ORDER_STATUSES = ["pending", "paid", "shipped", "cancelled", "refunded"]
 DEAL_CURRENCIES = ["USD", "EUR"]
-CAMPAIGN_NAME = r"^(search|social|display)_"
+CAMPAIGN_NAME = r"^(?:search|social|display)_"
 
 
 def _not_null(*columns: str) -> list[gxe.Expectation]:

@@ -1,0 +1,114 @@
+"""Raw-table checks on a real DuckDB file with real GX: clean days pass, corrupted days fail their blocking
+checks and stop what is downstream, warning-level failures do not."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from tests.quality.conftest import run_with_checks
+
+DAY = "2024-12-12"
+ORDER_KEYS = [("raw", "orders_orders"), ("raw", "orders_order_lines")]
+
+
+def _evaluations(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
+    return {(e.asset_check_key.asset_key.path[1], e.asset_check_key.name): e
+            for e in result.get_asset_check_evaluations()}
+
+
+
+def _materialized(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+def test_clean_window_passes_every_check(warehouse):
+    result = run_with_checks(warehouse, ORDER_KEYS + [("raw", "ads_google_ads")], "2024-12-10", DAY,
+                             with_downstream=True)
+    evaluations = _evaluations(result)
+    assert result.success
+    assert len(evaluations) == 15
+    assert {k: e.passed for k, e in evaluations.items() if not e.passed} == {}
+    assert "marts/downstream" in _materialized(result)
+
+
+def test_negative_amounts_fail_the_blocking_values_check(warehouse):
+    with duckdb.connect(warehouse.path) as con:
+        con.execute("update raw.orders_order_lines set line_amount = -line_amount "
+                    "where _partition_date = $d and id % 2 = 0", {"d": DAY})
+    result = run_with_checks(warehouse, ORDER_KEYS, DAY, with_downstream=True)
+    values = _evaluations(result)[("orders_order_lines", "values")]
+    assert not values.passed
+    assert values.severity == dg.AssetCheckSeverity.ERROR
+    assert values.metadata["observed_value"].value > 0
+    assert "expect_column_values_to_be_between(line_amount)" in values.metadata["failed_expectations"].value
+    assert not result.success
+    assert "marts/downstream" not in _materialized(result)
+    # the day before is untouched, so the same check passes on it
+    assert _evaluations(run_with_checks(warehouse, ORDER_KEYS, "2024-12-11"))[("orders_order_lines", "values")].passed
+
+
+def test_a_missing_required_column_fails_schema_and_values(warehouse):
+    with duckdb.connect(warehouse.path) as con:
+        con.execute("alter table raw.orders_orders drop column status")
+    result = run_with_checks(warehouse, ORDER_KEYS, DAY, with_downstream=True)
+    evaluations = _evaluations(result)
+    assert not evaluations[("orders_orders", "schema")].passed
+    assert evaluations[("orders_orders", "schema")].metadata["observed_value"].value == 1
+    assert not evaluations[("orders_orders", "values")].passed
+    assert "marts/downstream" not in _materialized(result)
+
+
+def test_a_required_field_left_empty_fails_values(warehouse):
+    with duckdb.connect(warehouse.path) as con:
+        con.execute("update raw.orders_orders set currency = null where _partition_date = $d", {"d": DAY})
+    evaluations = _evaluations(run_with_checks(warehouse, ORDER_KEYS, DAY))
+    assert evaluations[("orders_orders", "schema")].passed
+    assert not evaluations[("orders_orders", "values")].passed
+
+
+def test_ten_times_the_usual_volume_fails_the_volume_check(warehouse):
+    with duckdb.connect(warehouse.path) as con:
+        con.execute("insert into raw.orders_orders select o.* from raw.orders_orders o, range(9) "
+                    "where o._partition_date = $d", {"d": DAY})
+    result = run_with_checks(warehouse, ORDER_KEYS, "2024-12-11", "2024-12-13", with_downstream=True)
+    volume = _evaluations(result)[("orders_orders", "volume")]
+    assert not volume.passed
+    assert volume.severity == dg.AssetCheckSeverity.ERROR
+    assert volume.metadata["observed_value"].value > 5
+    assert "marts/downstream" not in _materialized(result)
+
+
+def test_an_empty_day_fails_volume_and_ages_freshness(warehouse):
+    with duckdb.connect(warehouse.path) as con:
+        con.execute("delete from raw.orders_orders where _partition_date = $d", {"d": DAY})
+    evaluations = _evaluations(run_with_checks(warehouse, ORDER_KEYS, DAY))
+    assert not evaluations[("orders_orders", "volume")].passed
+    freshness = evaluations[("orders_orders", "freshness")]
+    assert not freshness.passed and freshness.severity == dg.AssetCheckSeverity.WARN
+    assert freshness.metadata["observed_value"].value > 24
+
+
+def test_a_warning_failure_does_not_block(warehouse):
+    with duckdb.connect(warehouse.path) as con:
+        # legal (not negative) but implausible: only the warning-level plausibility suite objects
+        con.execute("update raw.orders_order_lines set quantity = 5000 where _partition_date = $d", {"d": DAY})
+    result = run_with_checks(warehouse, ORDER_KEYS, DAY, with_downstream=True)
+    evaluations = _evaluations(result)
+    plausibility = evaluations[("orders_order_lines", "plausibility")]
+    assert not plausibility.passed
+    assert plausibility.severity == dg.AssetCheckSeverity.WARN
+    assert all(e.passed for (table, name), e in evaluations.items() if name != "plausibility")
+    assert result.success
+    assert "marts/downstream" in _materialized(result)
+
+
+def test_a_missing_table_is_a_failed_check_not_a_crash(warehouse):
+    with duckdb.connect(warehouse.path) as con:
+        con.execute("drop table raw.orders_order_lines")
+    result = run_with_checks(warehouse, ORDER_KEYS, DAY)
+    evaluations = _evaluations(result)
+    volume = evaluations[("orders_order_lines", "volume")]
+    assert not volume.passed
+    assert "orders_order_lines" in volume.metadata["error"].value
+    assert evaluations[("orders_orders", "volume")].passed
