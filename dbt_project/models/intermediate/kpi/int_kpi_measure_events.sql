@@ -48,7 +48,7 @@ rep_events as (
     select
         'lead_created' as event_type, created_date as event_date, created_at as event_at, rep_id, channel,
         {{ kpi_event_measures({'leads': '1', 'leads_with_deal': 'case when has_deal then 1 else 0 end'}) }}
-        null as sales_cycle_days
+        cast(null as double precision) as sales_cycle_days
     from leads
 
     union all
@@ -128,7 +128,7 @@ cost_events as (
         'ad_spend' as event_type, spend_date as event_date, cast(null as varchar) as rep_id,
         cast(null as varchar) as team_id, cast(null as varchar) as region, channel,
         {{ kpi_event_measures({'ad_spend_usd': 'spend_usd', 'impressions': 'impressions', 'clicks': 'clicks'}) }}
-        null as sales_cycle_days
+        cast(null as double precision) as sales_cycle_days
     from ad_spend
 
     union all

@@ -29,12 +29,13 @@ days as (
 
 periods as (
 
+    {#- months, not quarters: PostgreSQL has no 'quarter' interval #}
     {%- for grain in grains %}
     select distinct
         '{{ grain }}' as period_grain,
         cast({{ dbt.date_trunc(grain, 'cast(days.date_day as date)') }} as date) as period_start,
         cast(
-            {{ dbt.dateadd('day', -1, dbt.dateadd(grain, 1, dbt.date_trunc(grain, 'cast(days.date_day as date)'))) }}
+            {{ dbt.dateadd('day', -1, dbt.dateadd('month', 3 if grain == 'quarter' else 1, dbt.date_trunc(grain, 'cast(days.date_day as date)'))) }}
             as date
         ) as period_end
     from days
