@@ -15,6 +15,7 @@ FX_START = {"EUR": 1.08, "RUB": 0.0108}
 FX_VOL = {"EUR": 0.003, "RUB": 0.006}
 MEAN_AMOUNT = 9_000 * np.exp(0.8**2 / 2)  # mean of the deal-amount lognormal before channel and team factors
 CYCLE_DAYS = 28.0
+LAG_DAYS = 30
 
 
 def fx_rates(cfg: Config) -> dict[str, np.ndarray]:
@@ -61,7 +62,8 @@ class Expectation:
         self.leads = sum(leads.values())
         lead_deals = {c: leads[c] * LEAD_TO_DEAL[i] for i, c in enumerate(CHANNELS[:5])}
         direct = DIRECT_DEALS_PER_DAY * cfg.scale
-        self.deals = sum(lead_deals.values()) + direct
+        self.lead_deals = sum(lead_deals.values())
+        self.deals = self.lead_deals + direct
         won = {c: lead_deals[c] * WIN[i] * skill for i, c in enumerate(CHANNELS[:5])}
         won_direct = direct * WIN[5] * skill
         self.won = sum(won.values()) + won_direct
@@ -99,8 +101,9 @@ def targets_csv(cfg: Config, org: Org, campaigns: Campaigns) -> str:
     for m in months:
         end = _month_end(m)
         offsets = np.arange((m - cfg.start).days, (end - cfg.start).days + 1)
-        company = exp.revenue * float(day_factor(cfg.start, offsets).sum()) * _ramp(cfg, m)
-        per_rep = np.round(company * weight, -2)
+        # bookings follow lead demand about a month later (the sales cycle)
+        company = exp.revenue * float(day_factor(cfg.start, offsets - LAG_DAYS).sum()) * _ramp(cfg, m)
+        per_rep = np.round(company * weight * 1.05, -2)  # a stretch of 5 % over the expected bookings
         revenue_by_month[m] = per_rep
         team_at = [org.team_of(r, (m - cfg.start).days) for r in reps]
         for r in reps:
@@ -111,7 +114,7 @@ def targets_csv(cfg: Config, org: Org, campaigns: Campaigns) -> str:
         add("company", "company", "revenue", "month", m, end, round(float(per_rep.sum()), 2), "at_least")
         month_days = len(offsets)
         funnel = [
-            ("conversion_rate", round(exp.deals / exp.leads * 0.95, 3), "at_least"),
+            ("conversion_rate", round(exp.lead_deals / exp.leads * 0.95, 3), "at_least"),
             ("win_rate", round(exp.won / exp.deals * 0.95, 3), "at_least"),
             ("avg_deal_size", round(exp.revenue / exp.won * 0.9, -2), "at_least"),
             ("sales_cycle_days", round(exp.cycle_days * 1.1, 1), "at_most"),
@@ -156,7 +159,7 @@ def sales_costs_csv(cfg: Config, org: Org, campaigns: Campaigns) -> str:
     rows = ["month,team_id,cost_usd"]
     for m in _months(cfg.start, cfg.last_day):
         offsets = np.arange((m - cfg.start).days, (_month_end(m) - cfg.start).days + 1)
-        bookings = exp.revenue * float(day_factor(cfg.start, offsets).sum()) * _ramp(cfg, m)
+        bookings = exp.revenue * float(day_factor(cfg.start, offsets - LAG_DAYS).sum()) * _ramp(cfg, m)
         day = (m - cfg.start).days
         for t, (team_id, _, _) in enumerate(TEAMS):
             members = [r for r in range(org.n_reps) if org.team_of(r, day) == t]
