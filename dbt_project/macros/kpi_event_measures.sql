@@ -2,7 +2,7 @@
 {% macro kpi_event_measure_names() -%}
     {{ return([
         'leads', 'leads_with_deal', 'deals_created', 'deals_created_won', 'won_count', 'lost_count',
-        'won_amount_usd', 'lost_amount_usd', 'orders', 'gross_revenue_usd', 'refunds_usd', 'new_customers',
+        'won_amount_usd', 'lost_amount_usd', 'orders', 'gross_revenue_usd', 'refunds_usd', 'new_customers', 'first_orders',
         'ad_spend_usd', 'impressions', 'clicks', 'sales_cost_usd',
     ]) }}
 {%- endmacro %}

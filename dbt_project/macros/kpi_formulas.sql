@@ -10,9 +10,9 @@
         {{ kpi_divide(p ~ 'won_amount_usd', p ~ 'won_count') }} as avg_won_deal_size_usd,
         {{ kpi_divide(kpi_acquisition_cost(p), p ~ 'new_customers') }} as cac_usd,
         {{ kpi_divide(p ~ 'net_revenue_usd', p ~ 'ad_spend_usd') }} as roas,
-        {{ kpi_divide(p ~ 'cumulative_net_revenue_usd', p ~ 'cumulative_new_customers') }} as ltv_usd,
+        {{ kpi_divide(p ~ 'cumulative_net_revenue_usd', p ~ 'cumulative_customers') }} as ltv_usd,
         {{ kpi_divide(
-            kpi_divide(p ~ 'cumulative_net_revenue_usd', p ~ 'cumulative_new_customers'),
+            kpi_divide(p ~ 'cumulative_net_revenue_usd', p ~ 'cumulative_customers'),
             kpi_divide(kpi_acquisition_cost(p), p ~ 'new_customers')
         ) }} as ltv_to_cac
 {%- endmacro %}

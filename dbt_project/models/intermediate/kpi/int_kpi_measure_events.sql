@@ -80,7 +80,8 @@ rep_events as (
         {{ kpi_event_measures({
             'orders': '1',
             'gross_revenue_usd': 'gross_amount_usd',
-            'new_customers': 'case when is_first_order then 1 else 0 end',
+            'new_customers': 'case when is_new_customer then 1 else 0 end',
+            'first_orders': 'case when is_first_order then 1 else 0 end',
         }) }}
         null
     from orders

@@ -6,7 +6,7 @@
 {%- set sums = [
     'leads', 'leads_with_deal', 'deals_created', 'deals_created_won', 'won_count', 'lost_count',
     'won_amount_usd', 'lost_amount_usd', 'orders', 'gross_revenue_usd', 'refunds_usd', 'new_customers',
-    'impressions', 'clicks',
+    'first_orders', 'impressions', 'clicks',
 ] %}
 
 with events as (
@@ -128,10 +128,11 @@ final as (
             partition by period_grain, scope_level, scope_id order by period_start
             rows between unbounded preceding and current row
         ) as cumulative_net_revenue_usd,
-        sum(new_customers) over (
+        -- every paying customer counts once, at their first order: the lifetime-to-date customer base
+        cast(sum(first_orders) over (
             partition by period_grain, scope_level, scope_id order by period_start
             rows between unbounded preceding and current row
-        ) as cumulative_new_customers
+        ) as bigint) as cumulative_customers
     from filled
 
 )

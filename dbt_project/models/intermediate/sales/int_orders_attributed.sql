@@ -46,6 +46,13 @@ first_orders as (
 
 ),
 
+history as (
+
+    -- customers created before the order history begins are the installed base, not acquisitions
+    select min(ordered_at) as history_start from orders
+
+),
+
 final as (
 
     select
@@ -69,9 +76,12 @@ final as (
         orders.net_amount_usd,
         orders.fx_status,
         first_orders.order_id is not null as is_first_order,
+        first_orders.order_id is not null and coalesce(customers.created_at >= history.history_start, false)
+            as is_new_customer,
         greatest(orders.loaded_for_date, coalesce(customers.loaded_for_date, orders.loaded_for_date))
             as loaded_for_date
     from orders
+    cross join history
     left join customers
         on orders.customer_id = customers.customer_id
     left join accounts

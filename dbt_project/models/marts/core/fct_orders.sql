@@ -26,6 +26,7 @@ final as (
         status,
         is_cancelled,
         is_first_order,
+        is_new_customer,
         currency,
         ordered_at,
         order_date,
