@@ -38,7 +38,7 @@ def raw_tables(seed: int = 5) -> dict[str, pd.DataFrame]:
     order_id = line_id = refund_id = 0
     for offset in range(DAYS):
         day = START + timedelta(days=offset)
-        at = lambda h, m=0, d=day: datetime.combine(d, datetime.min.time()) + timedelta(hours=h, minutes=m)  # noqa: E731
+        at = lambda h, m=0, d=day: datetime.combine(d, datetime.min.time()) + timedelta(hours=h, minutes=m)
         # EUR is missing on day 4: the rate of day 3 carries forward
         for currency, rate in (("USD", 1.0), ("EUR", round(1.04 + 0.003 * offset, 4)), ("RUB", 0.0105)):
             if not (currency == "EUR" and offset == 4):
@@ -92,7 +92,7 @@ def fct_orders(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     def rate(currency: str, day: date) -> float | None:
         if currency == "USD":
             return 1.0
-        for back in range(0, 400):  # the last known rate holds until the next one
+        for back in range(400):  # the last known rate holds until the next one
             found = rates.get((currency, day - timedelta(days=back)))
             if found is not None:
                 return found

@@ -3,7 +3,7 @@ health.check_results and links its Data Docs page; blocking ones fail with sever
 
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -70,7 +70,7 @@ def run_check(
             error=error,
             docs_path=str(validation.page) if validation is not None else None,
             run_id=context.run.run_id,
-            checked_at=datetime.now(timezone.utc).replace(tzinfo=None),
+            checked_at=datetime.now(UTC).replace(tzinfo=None),
         )
         record(con, row)
         index = write_index(docs_dir, latest(con))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import great_expectations as gx
@@ -74,15 +74,17 @@ class GxRunner:
         self.context = gx.get_context(mode="ephemeral", project_config=config)
         self._datasource = self.context.data_sources.add_pandas(DATASOURCE)
         self._batches: dict[str, object] = {}
+        self._suites: dict[str, gx.ExpectationSuite] = {}
         self._rendered_suites: set[str] = set()
         # GX logs every metric it resolves at INFO; a check's own metadata carries what matters
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
     def _suite(self, name: str, spec: CheckSpec) -> gx.ExpectationSuite:
-        try:
-            return self.context.suites.get(name)
-        except Exception:  # GX raises its own not-found error class that differs across minor versions
-            return self.context.suites.add(gx.ExpectationSuite(name=name, expectations=spec.expectations()))
+        if name not in self._suites:
+            self._suites[name] = self.context.suites.add(
+                gx.ExpectationSuite(name=name, expectations=spec.expectations())
+            )
+        return self._suites[name]
 
     def _batch_definition(self, asset_name: str):
         if asset_name not in self._batches:
@@ -96,7 +98,7 @@ class GxRunner:
         suite = self._suite(suite_name, spec)
         batch = self._batch_definition(asset_name).get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(suite, result_format="SUMMARY")
-        run_id = gx.RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc))
+        run_id = gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
         result.meta["run_id"] = run_id
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name),
