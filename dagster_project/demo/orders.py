@@ -36,6 +36,11 @@ ORDER_LIFE_DAYS = 40  # pay ≤ 2 d, ship ≤ 5 d after, refund ≤ 30 d after s
 STATUS = ("pending", "paid", "shipped", "cancelled", "refunded")
 
 
+def cents(x: np.ndarray) -> np.ndarray:
+    """Round half-up to cents, robust to binary representation (2 × 20.05 × 0.95 is 38.10, not 38.09)."""
+    return np.floor(np.asarray(x) * 100.0 + 0.5 + 1e-6) / 100.0
+
+
 def sql_time(cfg: Config, seconds: np.ndarray) -> np.ndarray:
     return iso(cfg.start, seconds, sep=" ", zulu=False)
 
@@ -266,7 +271,7 @@ def materialise(cfg: Config, crm: Crm, ids: Ids, plan: Plan, cat: Catalog, eur_r
     fix = deal_amount - np.bincount(line_order, weights=split, minlength=n)
     split = np.where(last_of_order, np.round(split + fix[line_order], 2), split)
     unit_price = np.where(line_deal, split, list_price)
-    line_amount = np.round(qty * unit_price * (1.0 - discount), 2)
+    line_amount = cents(qty * unit_price * (1.0 - discount))
     total = np.round(np.bincount(line_order, weights=line_amount, minlength=n), 2)
 
     # lives: pending → paid → shipped (→ refunded), or cancelled before payment
