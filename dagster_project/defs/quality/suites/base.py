@@ -115,10 +115,17 @@ def _ratio_furthest_from_one(frame: pd.DataFrame, results: list) -> float | None
 
 
 def volume_check(
-    relation: str, *, low: float = 0.2, high: float = 5.0, blocking: bool = True, history_days: int = 7
+    relation: str,
+    *,
+    low: float = 0.2,
+    high: float = 5.0,
+    min_median: float = 1,
+    blocking: bool = True,
+    history_days: int = 7,
 ) -> CheckSpec:
-    """Rows loaded per day of the window against the median of the trailing days (days without rows count as
-    zero; a day with less than a full history is not judged)."""
+    """Rows loaded per day of the window against the median of the trailing days. Days without rows count as
+    zero; a day without a full history, or whose trailing median is below `min_median` (where a few rows more
+    or less are noise), is not judged."""
     level = "Blocking" if blocking else "Warning"
     sql = f"""
         with first_load as (
@@ -152,8 +159,8 @@ def volume_check(
             scored.row_count,
             scored.trailing_median,
             case
-                when scored.day - {history_days} >= first_load.first_day
-                then scored.row_count / nullif(scored.trailing_median, 0)
+                when scored.day - {history_days} >= first_load.first_day and scored.trailing_median >= {min_median}
+                then scored.row_count / scored.trailing_median
             end as ratio
         from scored, first_load
         where scored.day >= $start
@@ -167,8 +174,8 @@ def volume_check(
     return CheckSpec(
         name="volume" if blocking else "volume_trend",
         description=(
-            f"{level}: each day's row count in {relation} is between {low}× and {high}× the median of the "
-            f"{history_days} days before it."
+            f"{level}: each day's row count in {relation} is between {low:g}× and {high:g}× the median of the "
+            f"{history_days} days before it (judged where that median is at least {min_median:g})."
         ),
         blocking=blocking,
         sql=sql,
