@@ -34,11 +34,11 @@ def test_windowed_history_equals_full_refresh_and_reruns_are_idempotent(tmp_path
     # the history arrives window by window, as the daily partitions would load it
     for start, end in WINDOWS:
         write_raw(str(warehouse), raw_tables, until=end)
-        run_dbt(["build", "--exclude", "test_type:unit"], warehouse=warehouse, dbt_vars=_window(start, end), target_path=target)
+        run_dbt(["build", "--exclude", "resource_type:test", "resource_type:unit_test"], warehouse=warehouse, dbt_vars=_window(start, end), target_path=target)
     _assert_same_marts(warehouse, full_warehouse)
 
     # re-running an old window on the complete raw data leaves every mart as it was
-    run_dbt(["build", "--exclude", "test_type:unit"], warehouse=warehouse, dbt_vars=_window(*WINDOWS[1]), target_path=target)
+    run_dbt(["build", "--exclude", "resource_type:test", "resource_type:unit_test"], warehouse=warehouse, dbt_vars=_window(*WINDOWS[1]), target_path=target)
     _assert_same_marts(warehouse, full_warehouse)
 
 
@@ -47,7 +47,7 @@ def test_window_run_only_rewrites_touched_rows(tmp_path, raw_tables):
     warehouse = tmp_path / "one_day.duckdb"
     target = tmp_path / "target"
     write_raw(str(warehouse), raw_tables)
-    run_dbt(["build", "--exclude", "test_type:unit"], warehouse=warehouse, target_path=target)
+    run_dbt(["build", "--exclude", "resource_type:test", "resource_type:unit_test"], warehouse=warehouse, target_path=target)
     before = read_table(warehouse, "fct_orders").set_index("order_id")
     day = pd.Timestamp(before["loaded_for_date"].mode()[0]).date()
     touched = before["customer_id"].isin(before.loc[before["loaded_for_date"] == pd.Timestamp(day), "customer_id"])
