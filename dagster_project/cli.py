@@ -33,7 +33,9 @@ def main() -> None:
 
 
 @main.command("demo-data")
-@click.option("--scale", type=float, default=1.0, show_default=True, help="scale factor (1 ≈ 50 reps, 300k orders/2y)")
+@click.option(
+    "--scale", type=float, default=1.0, show_default=True, help="scale factor (1 ≈ 50 reps, 300k orders/2y)"
+)
 @click.option("--seed", type=click.IntRange(min=0), default=42, show_default=True)
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="first day, YYYY-MM-DD")
 @click.option("--days", type=click.IntRange(min=1), default=730, show_default=True, help="number of days")
@@ -50,7 +52,9 @@ def demo_data(scale: float, seed: int, start, days: int, out: Path, append_day: 
         if append_day:
             written = writer.append_day(out, scale, seed, first, progress=progress)
         else:
-            written = writer.generate(out, Config(scale=scale, seed=seed, start=first, days=days), progress=progress)
+            written = writer.generate(
+                out, Config(scale=scale, seed=seed, start=first, days=days), progress=progress
+            )
     except DemoDataError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(written.as_dict(), indent=1))

@@ -50,7 +50,7 @@ class Campaigns:
 def build_campaigns(cfg: Config) -> Campaigns:
     """Draw about 40 × scale campaigns per platform (at least 3), spend sized so paid leads scale with --scale."""
     rng = stream(cfg.seed, "campaigns")
-    per_platform = max(3, int(round(CAMPAIGNS_PER_PLATFORM * cfg.scale)))
+    per_platform = max(3, round(CAMPAIGNS_PER_PLATFORM * cfg.scale))
     platform, kind, ids, names, cpl, spend = [], [], [], [], [], []
     for p, name in enumerate(PLATFORMS):
         offsets = rng.integers(0, 9_973, per_platform)
@@ -100,12 +100,15 @@ def day_spend(cfg: Config, campaigns: Campaigns, day: int) -> DaySpend:
     n = len(campaigns)
     noise = rng.lognormal(0.0, 0.25, n)
     paused = rng.random(n) < 0.03
+    if day in SPIKE_DAYS:
+        paused[campaigns.spike] = False
     effective = np.where(paused, 0.0, campaigns.base_spend * day_factor(cfg.start, day) * noise)
     effective = np.round(effective, 2)
     billed = effective.copy()
     if day in SPIKE_DAYS:
         # The spike is wasted money: the platform bills 10× but the extra spend brings no extra leads.
-        billed[campaigns.spike] = np.round(billed[campaigns.spike] * SPIKE_FACTOR, 2)
+        c = campaigns.spike
+        billed[c] = np.round(campaigns.base_spend[c] * noise[c] * SPIKE_FACTOR, 2)
     kinds = campaigns.kind
     cpc = np.array([CPC[k] for k in kinds]) * rng.lognormal(0.0, 0.1, n)
     ctr = np.array([CTR[k] for k in kinds]) * rng.lognormal(0.0, 0.1, n)
@@ -123,7 +126,7 @@ def report_csv(
     if platform == "google_ads":
         rows.append("Day,Campaign ID,Campaign,Impressions,Clicks,Cost (micros),Conversions,Currency")
         for c in members:
-            micros = int(round(spend.billed[c] * 100)) * 10_000
+            micros = round(spend.billed[c] * 100) * 10_000
             rows.append(
                 f"{day.isoformat()},{campaigns.ids[c]},{campaigns.names[c]},{spend.impressions[c]},"
                 f"{spend.clicks[c]},{micros},{leads[c]:.2f},USD"

@@ -144,8 +144,9 @@ def _leads(cfg: Config, org: Org, campaigns: Campaigns, crm: Crm, ids: Ids) -> T
     columns = {
         "id": np.array([f"lead_{k + 1:07d}" for k in key], dtype=object),
         "created_at": iso(cfg.start, lead["created"][key]),
-        "email": np.array([f"contact{k + 1}@{slugs[c]}.example" for k, c in zip(key, lead["name"][key])],
-                          dtype=object),
+        "email": np.array(
+            [f"contact{k + 1}@{slugs[c]}.example" for k, c in zip(key, lead["name"][key])], dtype=object
+        ),
         "company_name": lookup(crm.names, lead["name"][key]),
         "source_channel": lookup(CHANNELS, lead["channel"][key]),
         "utm_source": lookup(PLATFORMS, np.where(camp >= 0, campaigns.platform[np.maximum(camp, 0)], -1)),

@@ -31,10 +31,46 @@ LOSS_STAGE_P = (0.25, 0.30, 0.25, 0.20)
 NEW_ACCOUNT_SHARE = 0.25
 POOL_DELAY_DAYS = 21  # every conversion of a lead happens within 20 days of its creation
 INDUSTRIES = ("software", "retail", "manufacturing", "logistics", "healthcare", "finance", "energy", "media")
-NAME_A = ("Nordic", "Alpine", "Blue", "Bright", "Central", "Delta", "Euro", "First", "Green", "Iron", "Lake",
-          "Metro", "North", "Oak", "Prime", "River", "Silver", "Star", "Summit", "Vista")
-NAME_B = ("Analytics", "Foods", "Freight", "Health", "Labs", "Logistics", "Media", "Motors", "Partners",
-          "Power", "Retail", "Robotics", "Systems", "Textiles", "Tools", "Works")
+NAME_A = (
+    "Nordic",
+    "Alpine",
+    "Blue",
+    "Bright",
+    "Central",
+    "Delta",
+    "Euro",
+    "First",
+    "Green",
+    "Iron",
+    "Lake",
+    "Metro",
+    "North",
+    "Oak",
+    "Prime",
+    "River",
+    "Silver",
+    "Star",
+    "Summit",
+    "Vista",
+)
+NAME_B = (
+    "Analytics",
+    "Foods",
+    "Freight",
+    "Health",
+    "Labs",
+    "Logistics",
+    "Media",
+    "Motors",
+    "Partners",
+    "Power",
+    "Retail",
+    "Robotics",
+    "Systems",
+    "Textiles",
+    "Tools",
+    "Works",
+)
 NAME_C = ("AB", "AG", "GmbH", "Ltd", "Oy", "S.A.", "S.p.A.", "B.V.", "sp. z o.o.", "s.r.o.")
 PRODUCT_LINES = ("Platform licence", "Analytics add-on", "Onboarding", "Support plan", "Hardware bundle")
 ALL_CITIES = [c for region in ("North", "Central", "South") for c in CITIES[region]]
@@ -109,8 +145,22 @@ def simulate(cfg: Config, org: Org, campaigns: Campaigns) -> Crm:
         spends.append(spend)
         back = day - POOL_DELAY_DAYS
         pool = int(pool_end[back]) if back >= 0 else _n_base(cfg)
-        n_leads, paid[day] = _day_leads(cfg, org, campaigns, spend, day, pool, lead_key, deal_key, accounts,
-                                        leads, deals, events, acts, len(names))
+        n_leads, paid[day] = _day_leads(
+            cfg,
+            org,
+            campaigns,
+            spend,
+            day,
+            pool,
+            lead_key,
+            deal_key,
+            accounts,
+            leads,
+            deals,
+            events,
+            acts,
+            len(names),
+        )
         lead_key += n_leads
         deal_key = _n(deals)
         pool_end[day] = accounts.n
@@ -134,7 +184,7 @@ def _n(cols: Columns) -> int:
 
 
 def _n_base(cfg: Config) -> int:
-    return max(6, int(round(BASE_ACCOUNTS * cfg.scale)))
+    return max(6, round(BASE_ACCOUNTS * cfg.scale))
 
 
 def _base_accounts(cfg: Config, org: Org, n_names: int) -> Growing:
@@ -161,8 +211,9 @@ def _account_cols(rng: np.random.Generator, org: Org, created, owner, name) -> G
     )
 
 
-def _day_leads(cfg, org, campaigns, spend, day, pool, lead_key, deal_key, accounts, leads, deals, events, acts,
-               n_names):
+def _day_leads(
+    cfg, org, campaigns, spend, day, pool, lead_key, deal_key, accounts, leads, deals, events, acts, n_names
+):
     """Leads created on `day` with their whole life: qualification, conversion to a deal, disqualification."""
     rng = stream(cfg.seed, "leads", day)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -171,8 +222,9 @@ def _day_leads(cfg, org, campaigns, spend, day, pool, lead_key, deal_key, accoun
     nonpaid = [rng.poisson(rate * cfg.scale * factor) for rate in NONPAID_LEADS_PER_DAY.values()]
     campaign = np.concatenate([np.repeat(np.arange(len(campaigns)), paid), np.full(sum(nonpaid), -1)])
     paid_channel = np.array([CHANNELS.index(c) for c in campaigns.channel], dtype=np.int64)
-    channel = np.concatenate([paid_channel[campaign[: paid.sum()]],
-                              np.repeat([2, 3, 4], nonpaid)]).astype(np.int64)
+    channel = np.concatenate([paid_channel[campaign[: paid.sum()]], np.repeat([2, 3, 4], nonpaid)]).astype(
+        np.int64
+    )
     n = len(channel)
     created = day * DAY + intraday_seconds(rng, n)
     order = np.lexsort((np.arange(n), created))
@@ -207,13 +259,33 @@ def _day_leads(cfg, org, campaigns, spend, day, pool, lead_key, deal_key, accoun
         account[creates] = first_new + np.arange(int(creates.sum()))
     name = np.where(new_account, fresh_name, accounts["name"][np.maximum(existing, 0)])
     leads.add(
-        created=created, channel=channel, campaign=campaign, owner0=np.where(assigned, rep, -1), owner=rep,
-        qualified=np.where(qualified, t_qual, -1), converted=np.where(converted, t_conv, -1),
-        disqualified=np.where(disqualified, t_disq, -1), account=np.where(converted, account, -1), name=name,
+        created=created,
+        channel=channel,
+        campaign=campaign,
+        owner0=np.where(assigned, rep, -1),
+        owner=rep,
+        qualified=np.where(qualified, t_qual, -1),
+        converted=np.where(converted, t_conv, -1),
+        disqualified=np.where(disqualified, t_disq, -1),
+        account=np.where(converted, account, -1),
+        name=name,
     )
     conv_idx = np.flatnonzero(converted)
-    _deals(rng, cfg, org, deal_key, t_conv[conv_idx], lead_key + conv_idx, account[conv_idx], rep[conv_idx],
-           channel[conv_idx], accounts, deals, events, acts)
+    _deals(
+        rng,
+        cfg,
+        org,
+        deal_key,
+        t_conv[conv_idx],
+        lead_key + conv_idx,
+        account[conv_idx],
+        rep[conv_idx],
+        channel[conv_idx],
+        accounts,
+        deals,
+        events,
+        acts,
+    )
     return n, paid
 
 
@@ -224,8 +296,21 @@ def _direct_deals(cfg, org, day, pool, deal_key, accounts, deals, events, acts):
     created = np.sort(day * DAY + intraday_seconds(rng, n))
     account = rng.integers(0, max(pool, 1), n)
     owner = np.where(rng.random(n) < 0.01, -1, accounts["owner"][account])
-    _deals(rng, cfg, org, deal_key, created, np.full(n, -1), account, owner, np.full(n, 5), accounts, deals,
-           events, acts)
+    _deals(
+        rng,
+        cfg,
+        org,
+        deal_key,
+        created,
+        np.full(n, -1),
+        account,
+        owner,
+        np.full(n, 5),
+        accounts,
+        deals,
+        events,
+        acts,
+    )
 
 
 def _deals(rng, cfg, org, first_key, created, lead, account, owner, channel, accounts, deals, events, acts):
@@ -239,7 +324,9 @@ def _deals(rng, cfg, org, first_key, created, lead, account, owner, channel, acc
     amount = rng.lognormal(np.log(9_000), 0.8, n) * AMOUNT[channel] * np.where(enterprise, 1.8, 1.0)
     amount = np.maximum(500.0, np.round(amount, -2))
     gaps = np.clip(rng.exponential(7 * DAY, (n, 4)) * pace[:, None], 2 * HOUR, 45 * DAY).astype(np.int64)
-    t = created[:, None] + np.cumsum(gaps, axis=1)  # would-be times of qualified, proposal, negotiation, close
+    t = created[:, None] + np.cumsum(
+        gaps, axis=1
+    )  # would-be times of qualified, proposal, negotiation, close
     won = rng.random(n) < np.clip(WIN[channel] * skill, 0.03, 0.85)
     loss_stage = rng.choice(4, n, p=LOSS_STAGE_P)
     reopen = ~won & (rng.random(n) < 0.06)
@@ -271,7 +358,11 @@ def _deals(rng, cfg, org, first_key, created, lead, account, owner, channel, acc
     won_t = np.where(won, close_t, np.where(reopen & won_again, t_final, -1))
     end_t = np.where(reopen, t_final, close_t)
     late &= final_won
-    ev_key.append(keys[late]), ev_t.append(won_t[late] + late_gap[late]), ev_from.append(np.full(late.sum(), 4))
+    (
+        ev_key.append(keys[late]),
+        ev_t.append(won_t[late] + late_gap[late]),
+        ev_from.append(np.full(late.sum(), 4)),
+    )
     ev_to.append(np.full(late.sum(), -1))
     ev_key, ev_t = np.concatenate(ev_key), np.concatenate(ev_t)
     ev_from, ev_to = np.concatenate(ev_from), np.concatenate(ev_to)
@@ -279,9 +370,17 @@ def _deals(rng, cfg, org, first_key, created, lead, account, owner, channel, acc
     lag = np.where((rng.random(m) < 0.03) & (ev_from >= 0), rng.integers(1, 4, m), 0)
     events.add(deal=ev_key, time=ev_t, from_stage=ev_from, to_stage=ev_to, lag=lag)
     deals.add(
-        created=created, lead=lead, account=account, owner=owner, amount=amount, late_amount=late_amount,
+        created=created,
+        lead=lead,
+        account=account,
+        owner=owner,
+        amount=amount,
+        late_amount=late_amount,
         currency=np.array([c[4] == "EUR" for c in ALL_CITIES])[accounts["city"][account]].astype(np.int8),
-        expected=expected, product=product, won_at=won_t, channel=channel,
+        expected=expected,
+        product=product,
+        won_at=won_t,
+        channel=channel,
     )
     _activities(rng, keys, created, end_t, owner, account, accounts, acts)
 
@@ -305,7 +404,13 @@ def _activities(rng, keys, start, end, owner, account, accounts, acts):
     rep = np.where(owner[idx] >= 0, owner[idx], accounts["owner"][acc])
     with_deal = rng.random(k) < 0.9
     acts.add(
-        time=when, kind=kind, rep=rep, account=acc, deal=np.where(with_deal, keys[idx], -1),
-        duration=duration, outcome=outcome,
-        lat=np.round(accounts["lat"][acc] + jitter[:, 0], 6), lon=np.round(accounts["lon"][acc] + jitter[:, 1], 6),
+        time=when,
+        kind=kind,
+        rep=rep,
+        account=acc,
+        deal=np.where(with_deal, keys[idx], -1),
+        duration=duration,
+        outcome=outcome,
+        lat=np.round(accounts["lat"][acc] + jitter[:, 0], 6),
+        lon=np.round(accounts["lon"][acc] + jitter[:, 1], 6),
     )

@@ -66,12 +66,14 @@ class Config:
         return self.start + timedelta(days=int(offset))
 
     def count(self, per_day_sf1: float, minimum: int = 0) -> int:
-        return max(minimum, int(round(per_day_sf1 * self.scale)))
+        return max(minimum, round(per_day_sf1 * self.scale))
 
 
 def stream(seed: int, name: str, index: int = 0) -> np.random.Generator:
     """An independent random stream per (seed, purpose, day): draws for a day never depend on --days."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, zlib.crc32(name.encode()), index])))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence([seed, zlib.crc32(name.encode()), index]))
+    )
 
 
 def day_factor(start: date, offsets: np.ndarray | int) -> np.ndarray:
@@ -83,7 +85,9 @@ def day_factor(start: date, offsets: np.ndarray | int) -> np.ndarray:
     return _WEEKDAY[weekday] * yearly
 
 
-def intraday_seconds(rng: np.random.Generator, n: int, mean_hour: float = 13.0, sd_hour: float = 3.2) -> np.ndarray:
+def intraday_seconds(
+    rng: np.random.Generator, n: int, mean_hour: float = 13.0, sd_hour: float = 3.2
+) -> np.ndarray:
     """Seconds into a day, concentrated in working hours."""
     hours = np.clip(rng.normal(mean_hour, sd_hour, n), 6.0, 23.5)
     return (hours * HOUR).astype(np.int64)
@@ -104,7 +108,9 @@ def iso(start: date, seconds: np.ndarray, sep: str = "T", zulu: bool = True) -> 
 
 def dates(start: date, seconds: np.ndarray) -> np.ndarray:
     """Format seconds-from-start as YYYY-MM-DD (object array)."""
-    days = np.datetime64(start, "D") + np.floor_divide(np.asarray(seconds, dtype="int64"), DAY).astype("timedelta64[D]")
+    days = np.datetime64(start, "D") + np.floor_divide(np.asarray(seconds, dtype="int64"), DAY).astype(
+        "timedelta64[D]"
+    )
     return np.datetime_as_string(days, unit="D").astype(object)
 
 

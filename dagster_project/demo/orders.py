@@ -24,8 +24,18 @@ N_PRODUCTS = 200
 N_DEAL_PRODUCTS = 10  # the first products are solution SKUs that fulfil won deals
 CATEGORIES = ("accessories", "consumables", "devices", "software", "spare_parts")
 PRODUCT_WORDS = ("Core", "Edge", "Flex", "Nano", "Pro", "Max", "Lite", "Ultra", "Smart", "Eco")
-PRODUCT_NOUNS = ("Sensor", "Cable", "Router", "Scanner", "Printer", "Label pack", "Battery", "Dock", "Tablet",
-                 "Licence")
+PRODUCT_NOUNS = (
+    "Sensor",
+    "Cable",
+    "Router",
+    "Scanner",
+    "Printer",
+    "Label pack",
+    "Battery",
+    "Dock",
+    "Tablet",
+    "Licence",
+)
 WEB_BASE_SHARE = 0.055
 WEB_NEW_P = 0.0145
 CANCEL_P = 0.06
@@ -157,13 +167,15 @@ def _split(keys: np.ndarray, day: np.ndarray):
             yield int(day[part[0]]), keys[part]
 
 
-def _customers(cfg: Config, crm: Crm, ids: Ids, names: list[str], web_new_times: list[np.ndarray]) -> Customers:
+def _customers(
+    cfg: Config, crm: Crm, ids: Ids, names: list[str], web_new_times: list[np.ndarray]
+) -> Customers:
     rng = stream(cfg.seed, "web-customers")
     acc = crm.accounts
     akeys = np.flatnonzero(acc["created"] < cfg.cut)
     a_created = acc["created"][akeys]
     a_day = np.where(a_created < 0, -1, a_created // DAY)
-    n_web_base = max(1, int(round(_n_base(cfg) * WEB_BASE_SHARE)))
+    n_web_base = max(1, round(_n_base(cfg) * WEB_BASE_SHARE))
     w_created = np.concatenate([-np.sort(rng.integers(DAY, 700 * DAY, n_web_base))[::-1], *web_new_times])
     w_day = np.where(w_created < 0, -1, w_created // DAY)
     n_a, n_w = len(akeys), len(w_created)
@@ -226,8 +238,9 @@ class DayOrders:
     refunds: dict[str, np.ndarray]  # order_id, amount, reason, refunded_at, updated_at, t (seconds)
 
 
-def materialise(cfg: Config, crm: Crm, ids: Ids, plan: Plan, cat: Catalog, eur_rate: np.ndarray,
-                day: int) -> DayOrders:
+def materialise(
+    cfg: Config, crm: Crm, ids: Ids, plan: Plan, cat: Catalog, eur_rate: np.ndarray, day: int
+) -> DayOrders:
     """Draw every detail of the orders created on `day` and cut their lives at the end of the last day."""
     p = plan_day(cfg, crm, plan.won_by_day, day)
     rng = stream(cfg.seed, "orders", day)

@@ -42,13 +42,56 @@ CITIES = {
     ),
 }
 FIRST_NAMES = (
-    "Anna", "Boris", "Clara", "David", "Elena", "Felix", "Greta", "Hugo", "Irina", "Jonas", "Katja", "Lars",
-    "Maria", "Niko", "Olga", "Pavel", "Quinn", "Rosa", "Sven", "Tanja", "Ugo", "Vera", "Walter", "Yana", "Zoe",
+    "Anna",
+    "Boris",
+    "Clara",
+    "David",
+    "Elena",
+    "Felix",
+    "Greta",
+    "Hugo",
+    "Irina",
+    "Jonas",
+    "Katja",
+    "Lars",
+    "Maria",
+    "Niko",
+    "Olga",
+    "Pavel",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tanja",
+    "Ugo",
+    "Vera",
+    "Walter",
+    "Yana",
+    "Zoe",
 )
 LAST_NAMES = (
-    "Andersen", "Bauer", "Costa", "Dvorak", "Eriksen", "Fischer", "Garcia", "Hansen", "Ivanova", "Jensen",
-    "Kowalski", "Lindqvist", "Moreau", "Novak", "Olsen", "Petrov", "Rossi", "Schmidt", "Torres", "Urban",
-    "Virtanen", "Weber", "Zielinski",
+    "Andersen",
+    "Bauer",
+    "Costa",
+    "Dvorak",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Hansen",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Novak",
+    "Olsen",
+    "Petrov",
+    "Rossi",
+    "Schmidt",
+    "Torres",
+    "Urban",
+    "Virtanen",
+    "Weber",
+    "Zielinski",
 )
 WEAK_SKILL = 0.45
 
@@ -92,11 +135,13 @@ class Org:
 def build_org(cfg: Config) -> Org:
     """Draw the organisation: at least two reps per team, about REPS × scale in all."""
     rng = stream(cfg.seed, "org")
-    n_reps = max(2 * len(TEAMS), int(round(REPS * cfg.scale)))
+    n_reps = max(2 * len(TEAMS), round(REPS * cfg.scale))
     rep_team = np.arange(n_reps) % len(TEAMS)
     team_region = [REGIONS.index(region) for _, _, region in TEAMS]
     roles = ["rep"] * n_reps + ["manager"] * len(TEAMS) + ["director"] * len(REGIONS)
-    teams = np.concatenate([rep_team, np.arange(len(TEAMS)), [team_region.index(r) for r in range(len(REGIONS))]])
+    teams = np.concatenate(
+        [rep_team, np.arange(len(TEAMS)), [team_region.index(r) for r in range(len(REGIONS))]]
+    )
     regions = [TEAMS[t][2] for t in teams]
     n = len(roles)
     managers = np.full(n, -1)
@@ -113,7 +158,7 @@ def build_org(cfg: Config) -> Org:
     capacity = rng.uniform(0.8, 1.2, n_reps)
     skill = np.clip(rng.lognormal(0.0, 0.15, n_reps), 0.75, 1.4)
     cycle = np.clip(rng.lognormal(0.0, 0.2, n_reps), 0.7, 1.5)
-    n_weak = max(1, int(round(0.1 * n_reps)))
+    n_weak = max(1, round(0.1 * n_reps))
     weak = np.sort(rng.choice(n_reps, n_weak, replace=False))
     skill[weak] = WEAK_SKILL
     cycle[weak] = 1.5

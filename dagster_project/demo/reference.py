@@ -122,29 +122,67 @@ def targets_csv(cfg: Config, org: Org, campaigns: Campaigns) -> str:
         new_customers = exp.new_customers * month_days * _ramp(cfg, m)
         for metric, value, direction in funnel:
             add("company", "company", metric, "month", m, end, value, direction)
-        add("company", "company", "new_customers", "month", m, end, float(max(1, round(new_customers * 0.9))),
-            "at_least")
+        add(
+            "company",
+            "company",
+            "new_customers",
+            "month",
+            m,
+            end,
+            float(max(1, round(new_customers * 0.9))),
+            "at_least",
+        )
         cac = exp.spend * month_days / max(new_customers, 1e-9) * 1.1
         add("company", "company", "cac", "month", m, end, round(cac, 2), "at_most")
         for t, (team_id, _, _) in enumerate(TEAMS):
             share = float(org.rep_capacity[[r for r in reps if team_at[r] == t]].sum())
             for metric, value, direction in funnel:
                 add("team", team_id, metric, "month", m, end, value, direction)
-            add("team", team_id, "new_customers", "month", m, end,
-                float(max(1, round(new_customers * share * 0.9))), "at_least")
+            add(
+                "team",
+                team_id,
+                "new_customers",
+                "month",
+                m,
+                end,
+                float(max(1, round(new_customers * share * 0.9))),
+                "at_least",
+            )
     for q_start in [m for m in months if m.month in (1, 4, 7, 10)]:
-        q_months = [m for m in months if m >= q_start and (m.month - q_start.month) in (0, 1, 2) and
-                    m.year == q_start.year]
+        q_months = [
+            m
+            for m in months
+            if m >= q_start and (m.month - q_start.month) in (0, 1, 2) and m.year == q_start.year
+        ]
         if len(q_months) < 3:
             continue
         q_end = _month_end(q_months[-1])
         total = sum(revenue_by_month[m] for m in q_months)
         team_at = [org.team_of(r, (q_start - cfg.start).days) for r in reps]
         for t, (team_id, _, _) in enumerate(TEAMS):
-            add("team", team_id, "revenue", "quarter", q_start, q_end,
-                round(float(total[[r for r in reps if team_at[r] == t]].sum()), 2), "at_least")
-        add("company", "company", "revenue", "quarter", q_start, q_end, round(float(total.sum()), 2), "at_least")
-    out = ["target_id,owner_level,owner_id,metric,period_grain,period_start,period_end,target_value,direction"]
+            add(
+                "team",
+                team_id,
+                "revenue",
+                "quarter",
+                q_start,
+                q_end,
+                round(float(total[[r for r in reps if team_at[r] == t]].sum()), 2),
+                "at_least",
+            )
+        add(
+            "company",
+            "company",
+            "revenue",
+            "quarter",
+            q_start,
+            q_end,
+            round(float(total.sum()), 2),
+            "at_least",
+        )
+    out = [
+        "target_id,owner_level,owner_id,metric,period_grain,period_start,period_end,target_value,direction"
+    ]
     out += [f"tgt_{i + 1:06d},{','.join(str(v) for v in row)}" for i, row in enumerate(rows)]
     return "\n".join(out) + "\n"
 

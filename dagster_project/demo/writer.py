@@ -50,9 +50,27 @@ CREATE INDEX order_lines_updated_at ON order_lines (updated_at);
 CREATE INDEX order_lines_order_id ON order_lines (order_id);
 CREATE INDEX refunds_updated_at ON refunds (updated_at);
 """
-ORDER_COLS = ("id", "order_number", "customer_id", "crm_deal_id", "status", "currency", "ordered_at", "created_at",
-              "updated_at")
-LINE_COLS = ("id", "order_id", "product_id", "quantity", "unit_price", "discount", "line_amount", "updated_at")
+ORDER_COLS = (
+    "id",
+    "order_number",
+    "customer_id",
+    "crm_deal_id",
+    "status",
+    "currency",
+    "ordered_at",
+    "created_at",
+    "updated_at",
+)
+LINE_COLS = (
+    "id",
+    "order_id",
+    "product_id",
+    "quantity",
+    "unit_price",
+    "discount",
+    "line_amount",
+    "updated_at",
+)
 REFUND_COLS = ("id", "order_id", "amount", "reason", "refunded_at", "updated_at")
 CUSTOMER_COLS = ("id", "external_crm_id", "name", "email", "country", "created_at", "updated_at")
 
@@ -107,7 +125,9 @@ def append_day(out: Path, scale: float, seed: int, start: date, progress: bool =
     manifest = _read_manifest(out)
     asked = {"scale": scale, "seed": seed, "start": start.isoformat()}
     if {k: manifest.get(k) for k in asked} != asked:
-        raise DemoDataError(f"{out} was generated with {manifest}, not {asked}: use the same --scale/--seed/--start")
+        raise DemoDataError(
+            f"{out} was generated with {manifest}, not {asked}: use the same --scale/--seed/--start"
+        )
     last = _last_day(out)
     if last < start:
         raise DemoDataError(f"{out}: last day {last} is before --start {start}")
@@ -165,12 +185,16 @@ def _write_day(out: Path, world: World, day: int, rows: Counter) -> None:
     for entity in crm_records.ENTITIES:
         lines = world.tables[entity].rows(day)
         rows[f"crm/{entity}"] += len(lines)
-        _write_text(out / "crm" / entity / f"date={when.isoformat()}" / "part-000.jsonl",
-                    "".join(line + "\n" for line in lines))
+        _write_text(
+            out / "crm" / entity / f"date={when.isoformat()}" / "part-000.jsonl",
+            "".join(line + "\n" for line in lines),
+        )
     spend = world.crm.spend[day]
     leads = world.crm.paid_leads[day]
     for platform in PLATFORMS:
-        text = report_csv(platform, world.campaigns, when, spend, leads, world.fx["EUR"][day], world.fx["RUB"][day])
+        text = report_csv(
+            platform, world.campaigns, when, spend, leads, world.fx["EUR"][day], world.fx["RUB"][day]
+        )
         rows[f"ads/{platform}"] += text.count("\n") - 1
         _write_text(out / "ads" / platform / f"{when.isoformat()}.csv", text)
 
@@ -187,18 +211,24 @@ def _write_reference(out: Path, world: World, rows: Counter) -> None:
         rows[f"reference/{name}"] += text.count("\n") - 1
 
 
-def _tuples(cols: dict[str, np.ndarray], names: tuple[str, ...], rows: np.ndarray | None = None) -> list[tuple]:
+def _tuples(
+    cols: dict[str, np.ndarray], names: tuple[str, ...], rows: np.ndarray | None = None
+) -> list[tuple]:
     picked = [cols[n] if rows is None else cols[n][rows] for n in names]
     return list(zip(*(p.tolist() for p in picked)))
 
 
 def _products(world: World) -> list[tuple]:
     cat, stamp = world.catalog, f"{world.cfg.start.isoformat()} 00:00:00"
-    return [(i + 1, cat.sku[i], cat.name[i], cat.category[i], float(cat.price[i]), "USD", stamp)
-            for i in range(len(cat.sku))]
+    return [
+        (i + 1, cat.sku[i], cat.name[i], cat.category[i], float(cat.price[i]), "USD", stamp)
+        for i in range(len(cat.sku))
+    ]
 
 
-def _insert(db: sqlite3.Connection, table: str, names: tuple[str, ...], values: list[tuple], replace=False) -> None:
+def _insert(
+    db: sqlite3.Connection, table: str, names: tuple[str, ...], values: list[tuple], replace=False
+) -> None:
     verb = "INSERT OR REPLACE" if replace else "INSERT"
     marks = ",".join("?" * len(names))
     db.executemany(f"{verb} INTO {table} ({','.join(names)}) VALUES ({marks})", values)
@@ -228,13 +258,19 @@ def _write_orders(out: Path, world: World, days: range, rows: Counter, progress:
     db = _open_fresh(tmp)
     db.executescript(SCHEMA)
     db.execute("BEGIN")
-    _insert(db, "products", ("id", "sku", "name", "category", "unit_price", "currency", "updated_at"),
-            _products(world))
+    _insert(
+        db,
+        "products",
+        ("id", "sku", "name", "category", "unit_price", "currency", "updated_at"),
+        _products(world),
+    )
     customers = world.plan.customers.columns
     _insert(db, "customers", CUSTOMER_COLS, _tuples(customers, CUSTOMER_COLS))
     refunds = []
     for day in tqdm(days, desc="orders", disable=not progress, unit="day"):
-        d = orders_db.materialise(world.cfg, world.crm, world.ids, world.plan, world.catalog, world.fx["EUR"], day)
+        d = orders_db.materialise(
+            world.cfg, world.crm, world.ids, world.plan, world.catalog, world.fx["EUR"], day
+        )
         _insert(db, "orders", ORDER_COLS, _tuples(d.orders, ORDER_COLS))
         _insert(db, "order_lines", LINE_COLS, _tuples(d.lines, LINE_COLS))
         rows["orders/orders"] += len(d.orders["id"])
@@ -265,8 +301,10 @@ def _update_orders(out: Path, world: World, day: int, rows: Counter) -> None:
     if have != plan.first_order[day]:
         db.close()
         tmp.unlink()
-        raise DemoDataError(f"{final} holds {have} orders, expected {plan.first_order[day]} before {world.cfg.day(day)}:"
-                         " it was not generated with these arguments")
+        raise DemoDataError(
+            f"{final} holds {have} orders, expected {plan.first_order[day]} before {world.cfg.day(day)}:"
+            " it was not generated with these arguments"
+        )
     db.execute("BEGIN")
     cust = plan.customers
     new_customers = np.flatnonzero(cust.day == day)
@@ -292,4 +330,3 @@ def _update_orders(out: Path, world: World, day: int, rows: Counter) -> None:
     rows["orders/refunds"] += len(order)
     db.execute("COMMIT")
     _finish(db, tmp, final)
-

@@ -46,7 +46,9 @@ def file_hashes(root: Path, include_sqlite: bool = True) -> dict[str, str]:
 def table_rows(root: Path) -> dict[str, list[tuple]]:
     """Every orders-database table's rows in id order."""
     with sqlite3.connect(root / "orders" / "orders.sqlite") as db:
-        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        names = [
+            r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        ]
         return {n: db.execute(f"SELECT * FROM {n} ORDER BY id").fetchall() for n in names}
 
 
@@ -58,10 +60,16 @@ def connect(root: Path) -> duckdb.DuckDBPyConnection:
             f"CREATE VIEW {e} AS SELECT *, filename AS _file FROM read_json('{root}/crm/{e}/*/part-000.jsonl', "
             "format = 'newline_delimited', filename = true)"
         )
-    for e, ts in [("users", "updated_at"), ("accounts", "updated_at"), ("leads", "updated_at"),
-                  ("deals", "updated_at")]:
-        con.execute(f"CREATE VIEW {e}_now AS SELECT * FROM {e} "
-                    f"QUALIFY row_number() OVER (PARTITION BY id ORDER BY {ts} DESC) = 1")
+    for e, ts in [
+        ("users", "updated_at"),
+        ("accounts", "updated_at"),
+        ("leads", "updated_at"),
+        ("deals", "updated_at"),
+    ]:
+        con.execute(
+            f"CREATE VIEW {e}_now AS SELECT * FROM {e} "
+            f"QUALIFY row_number() OVER (PARTITION BY id ORDER BY {ts} DESC) = 1"
+        )
     con.execute(f"""CREATE VIEW google AS SELECT * FROM read_csv('{root}/ads/google_ads/*.csv', header = true,
         columns = {{'Day': 'DATE', 'Campaign ID': 'VARCHAR', 'Campaign': 'VARCHAR', 'Impressions': 'BIGINT',
         'Clicks': 'BIGINT', 'Cost (micros)': 'BIGINT', 'Conversions': 'DOUBLE', 'Currency': 'VARCHAR'}})""")
@@ -79,7 +87,9 @@ def connect(root: Path) -> duckdb.DuckDBPyConnection:
         frame = pd.DataFrame(rows, columns=cols)  # noqa: F841 - read by DuckDB's replacement scan
         con.execute(f"CREATE TABLE o_{name} AS SELECT * FROM frame")
     for name in ("fx_rates", "kpi_targets", "sales_costs"):
-        con.execute(f"CREATE VIEW ref_{name} AS SELECT * FROM read_csv('{root}/reference/{name}.csv', header = true)")
+        con.execute(
+            f"CREATE VIEW ref_{name} AS SELECT * FROM read_csv('{root}/reference/{name}.csv', header = true)"
+        )
     return con
 
 
