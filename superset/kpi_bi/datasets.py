@@ -1,0 +1,56 @@
+"""Dataset YAML completed at provisioning: columns typed from the serving snapshot, described and measured by dbt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from kpi_bi.metrics import count_metric, kpi_metrics, model_columns
+
+TEMPORAL_TYPES = ("DATE", "TIMESTAMP")
+
+
+def describe(serving_path: Path, dataset: dict[str, Any]) -> list[tuple[str, str]]:
+    """(column, DuckDB type) of a dataset's table or SQL as the serving snapshot has them now."""
+    source = f"({dataset['sql']})" if dataset.get("sql") else f'"{dataset["schema"]}"."{dataset["table_name"]}"'
+    con = duckdb.connect(str(serving_path), read_only=True, config={"enable_external_access": False})
+    try:
+        rows = con.execute(f"describe select * from {source}").fetchall()
+    except duckdb.CatalogException as exc:
+        raise RuntimeError(
+            f"dataset {dataset['table_name']}: not in the serving snapshot {serving_path} ({exc})"
+        ) from exc
+    finally:
+        con.close()
+    return [(row[0], row[1]) for row in rows]
+
+
+def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The dataset config with `columns` and `metrics` filled in (the YAML in assets/ holds neither)."""
+    documented = model_columns(manifest).get(dataset["table_name"], {})
+    columns = []
+    for name, duck_type in describe(serving_path, dataset):
+        doc = documented.get(name, {})
+        columns.append({
+            "column_name": name,
+            "verbose_name": None,
+            "is_dttm": duck_type.upper().startswith(TEMPORAL_TYPES),
+            "is_active": True,
+            "type": duck_type,
+            "advanced_data_type": None,
+            "groupby": True,
+            "filterable": True,
+            "expression": None,
+            "description": doc.get("description") or None,
+            "python_date_format": None,
+            "extra": None,
+        })
+    metrics = [count_metric()]
+    if dataset["schema"] == "marts":
+        metrics += kpi_metrics(manifest, dataset["table_name"])
+    rendered = dict(dataset)
+    rendered["columns"] = columns
+    rendered["metrics"] = metrics
+    return rendered

@@ -1,0 +1,104 @@
+"""Superset configuration of the sales-KPI warehouse: every setting from environment variables with local defaults."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from celery.schedules import crontab
+
+# The bin scripts set PYTHONPATH, but Superset may also load this file by path from elsewhere.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from kpi_bi.env import secret, settings  # noqa: E402
+from kpi_bi.event_logger import LoggingEventLogger  # noqa: E402
+from superset.tasks.types import FixedExecutor  # noqa: E402
+from superset.utils.log import DBEventLogger  # noqa: E402
+
+_settings = settings()
+_settings.home.mkdir(parents=True, exist_ok=True)
+DATA_DIR = str(_settings.home)
+
+SECRET_KEY = secret("SUPERSET_SECRET_KEY", "superset_secret_key")
+SQLALCHEMY_DATABASE_URI = _settings.database_uri
+if _settings.uses_sqlite_metadata:
+    # Web workers, Celery worker and beat share one SQLite file: wait for the lock instead of failing at once.
+    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 30}}
+    # The action log would add a write per request and lock SQLite between processes (KNOWN.md).
+    EVENT_LOGGER = LoggingEventLogger()
+else:
+    EVENT_LOGGER = DBEventLogger()
+
+FEATURE_FLAGS = {
+    "ALERT_REPORTS": True,
+    # RLS clauses use {{ current_username() }}.
+    "ENABLE_TEMPLATE_PROCESSING": True,
+    "DASHBOARD_RBAC": False,
+}
+
+# SQL Lab never writes: per-database allow_dml is off in the bundle; CTAS/CVAS would need it too.
+SQLLAB_CTAS_NO_LIMIT = False
+SQL_MAX_ROW = 100_000
+# The serving database is a local DuckDB file; Superset's guard against sqlite:// URIs does not cover duckdb.
+PREVENT_UNSAFE_DB_CONNECTIONS = True
+
+
+class CeleryConfig:
+    """Celery for alerts and reports: embedded SQLite broker by default, Redis when SUPERSET_CELERY_BROKER_URL is set."""
+
+    broker_url = _settings.broker_url
+    result_backend = _settings.result_backend
+    imports = ("superset.sql_lab", "superset.tasks.scheduler", "superset.tasks.cache")
+    worker_prefetch_multiplier = 1
+    task_acks_late = False
+    beat_schedule = {
+        "reports.scheduler": {
+            "task": "reports.scheduler",
+            "schedule": crontab(minute="*", hour="*"),
+            "options": {"expires": 3600},
+        },
+        "reports.prune_log": {"task": "reports.prune_log", "schedule": crontab(minute=0, hour=0)},
+    }
+    beat_schedule_filename = str(_settings.home / "celerybeat-schedule")
+
+
+CELERY_CONFIG = CeleryConfig
+
+ALERT_REPORTS_NOTIFICATION_DRY_RUN = False
+ALERT_REPORTS_EXECUTORS = [FixedExecutor(_settings.admin_username)]
+ALERT_REPORTS_WORKING_TIME_OUT_KILL = True
+EMAIL_REPORTS_SUBJECT_PREFIX = "[Sales KPI] "
+
+SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+SMTP_USER = os.environ.get("SMTP_USER") or None
+SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "false").lower() == "true"
+SMTP_SSL = os.environ.get("SMTP_SSL", "false").lower() == "true"
+SMTP_MAIL_FROM = os.environ.get("SMTP_MAIL_FROM", "kpi-warehouse@localhost")
+
+# Screenshots for PNG/PDF reports through Debian's chromium (scripts/install_chromium.sh).
+WEBDRIVER_TYPE = "chrome"
+WEBDRIVER_OPTION_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+WEBDRIVER_CONFIGURATION = {
+    "binary_location": os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium"),
+    "options": {"capabilities": {}, "preferences": {}},
+    "service": {
+        "executable_path": os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver"),
+        "log_output": "/dev/null",
+        "service_args": [],
+        "port": 0,
+        "env": {},
+    },
+}
+WEBDRIVER_BASEURL = _settings.webdriver_baseurl
+WEBDRIVER_BASEURL_USER_FRIENDLY = os.environ.get("WEBDRIVER_BASEURL_USER_FRIENDLY", WEBDRIVER_BASEURL)
+SCREENSHOT_LOAD_WAIT = int(timedelta(seconds=60).total_seconds())
+
+# Plain HTTP on loopback by default; a reverse proxy in front terminates TLS in production.
+TALISMAN_ENABLED = os.environ.get("TALISMAN_ENABLED", "false").lower() == "true"
+SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "false").lower() == "true"
+WTF_CSRF_ENABLED = True
+SUPERSET_WEBSERVER_TIMEOUT = 120
