@@ -14,10 +14,13 @@ def build_defs(domains: Sequence[dg.Definitions]) -> dg.Definitions:
     """Checks for every asset of `domains` that has a suite, partitioned like that asset."""
     suites = suites_by_asset()
     checks: list[dg.AssetChecksDefinition] = []
+    # read the asset definitions themselves: resolving a domain's graph would demand resources it gets later
     for domain in domains:
-        graph = domain.resolve_asset_graph()
-        for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
-            specs = suites.get(tuple(key.path))
-            if specs and graph.get(key).is_materializable:
-                checks += build_checks(key, graph.get(key).partitions_def, specs)
+        for assets_def in domain.assets or []:
+            if not isinstance(assets_def, dg.AssetsDefinition) or not assets_def.is_materializable:
+                continue
+            for key in sorted(assets_def.keys, key=lambda k: k.to_user_string()):
+                specs = suites.get(tuple(key.path))
+                if specs:
+                    checks += build_checks(key, assets_def.partitions_def, specs)
     return dg.Definitions(asset_checks=checks)
