@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from dagster_project.demo.ads import PLATFORMS, Campaigns
-from dagster_project.demo.funnel import ALL_CITIES, CHANNELS, INDUSTRIES, PRODUCT_LINES, Crm
+from dagster_project.demo.deals import PRODUCT_LINES
+from dagster_project.demo.funnel import CHANNELS, INDUSTRIES, Crm
 from dagster_project.demo.model import DAY, HOUR, TEAM_MOVE_DAY, Config, dates, iso, lookup, nullable
-from dagster_project.demo.org import TEAMS, Org
+from dagster_project.demo.org import ALL_CITIES, TEAMS, Org
 
 ENTITIES = ("users", "accounts", "leads", "deals", "deal_stage_events", "activities")
 STAGES = ("new", "qualified", "proposal", "negotiation", "won", "lost")
@@ -56,7 +57,9 @@ class Ids:
 
 def numbered(prefix: str, width: int, numbers: np.ndarray) -> np.ndarray:
     """`prefix` + zero-padded 1-based number, None where the number is negative."""
-    return np.array([f"{prefix}{n + 1:0{width}d}" if n >= 0 else None for n in numbers.tolist()], dtype=object)
+    return np.array(
+        [f"{prefix}{n + 1:0{width}d}" if n >= 0 else None for n in numbers.tolist()], dtype=object
+    )
 
 
 def ranks(time: np.ndarray, exists: np.ndarray, *tiebreak: np.ndarray) -> np.ndarray:
@@ -90,16 +93,73 @@ def tables(cfg: Config, org: Org, campaigns: Campaigns, crm: Crm, ids: Ids) -> d
 
 
 FIELDS = {
-    "users": ("id", "email", "full_name", "role", "team_id", "team_name", "region", "manager_id", "hire_date",
-              "home_lat", "home_lon", "is_active", "updated_at"),
-    "accounts": ("id", "name", "industry", "country", "city", "lat", "lon", "owner_id", "created_at", "updated_at"),
-    "leads": ("id", "created_at", "email", "company_name", "source_channel", "utm_source", "utm_campaign", "status",
-              "owner_id", "account_id", "updated_at"),
-    "deals": ("id", "lead_id", "account_id", "owner_id", "name", "stage", "amount", "currency", "created_at",
-              "expected_close_date", "closed_at", "updated_at"),
+    "users": (
+        "id",
+        "email",
+        "full_name",
+        "role",
+        "team_id",
+        "team_name",
+        "region",
+        "manager_id",
+        "hire_date",
+        "home_lat",
+        "home_lon",
+        "is_active",
+        "updated_at",
+    ),
+    "accounts": (
+        "id",
+        "name",
+        "industry",
+        "country",
+        "city",
+        "lat",
+        "lon",
+        "owner_id",
+        "created_at",
+        "updated_at",
+    ),
+    "leads": (
+        "id",
+        "created_at",
+        "email",
+        "company_name",
+        "source_channel",
+        "utm_source",
+        "utm_campaign",
+        "status",
+        "owner_id",
+        "account_id",
+        "updated_at",
+    ),
+    "deals": (
+        "id",
+        "lead_id",
+        "account_id",
+        "owner_id",
+        "name",
+        "stage",
+        "amount",
+        "currency",
+        "created_at",
+        "expected_close_date",
+        "closed_at",
+        "updated_at",
+    ),
     "deal_stage_events": ("id", "deal_id", "from_stage", "to_stage", "changed_at", "changed_by"),
-    "activities": ("id", "type", "rep_id", "account_id", "deal_id", "occurred_at", "duration_min", "latitude",
-                   "longitude", "outcome"),
+    "activities": (
+        "id",
+        "type",
+        "rep_id",
+        "account_id",
+        "deal_id",
+        "occurred_at",
+        "duration_min",
+        "latitude",
+        "longitude",
+        "outcome",
+    ),
 }
 
 
@@ -178,8 +238,10 @@ def _leads(cfg: Config, org: Org, campaigns: Campaigns, crm: Crm, ids: Ids) -> T
         return {
             "id": numbered("lead_", 7, k),
             "created_at": iso(cfg.start, lead["created"][k]),
-            "email": np.array([f"contact{i + 1}@{slugs[c]}.example" for i, c in zip(k.tolist(), name.tolist())],
-                              dtype=object),
+            "email": np.array(
+                [f"contact{i + 1}@{slugs[c]}.example" for i, c in zip(k.tolist(), name.tolist())],
+                dtype=object,
+            ),
             "company_name": lookup(crm.names, name),
             "source_channel": lookup(CHANNELS, lead["channel"][k]),
             "utm_source": lookup(PLATFORMS, np.where(camp >= 0, campaigns.platform[np.maximum(camp, 0)], -1)),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dagster_project.demo.crm import Ids
-from dagster_project.demo.funnel import ALL_CITIES, Crm, _n_base
+from dagster_project.demo.funnel import Crm, n_base_accounts
 from dagster_project.demo.model import (
     DAY,
     REPEAT_ORDERS_PER_DAY,
@@ -18,7 +18,7 @@ from dagster_project.demo.model import (
     iso,
     stream,
 )
-from dagster_project.demo.org import FIRST_NAMES, LAST_NAMES
+from dagster_project.demo.org import ALL_CITIES, FIRST_NAMES, LAST_NAMES
 
 N_PRODUCTS = 200
 N_DEAL_PRODUCTS = 10  # the first products are solution SKUs that fulfil won deals
@@ -175,7 +175,7 @@ def _customers(
     akeys = np.flatnonzero(acc["created"] < cfg.cut)
     a_created = acc["created"][akeys]
     a_day = np.where(a_created < 0, -1, a_created // DAY)
-    n_web_base = max(1, round(_n_base(cfg) * WEB_BASE_SHARE))
+    n_web_base = max(1, round(n_base_accounts(cfg) * WEB_BASE_SHARE))
     w_created = np.concatenate([-np.sort(rng.integers(DAY, 700 * DAY, n_web_base))[::-1], *web_new_times])
     w_day = np.where(w_created < 0, -1, w_created // DAY)
     n_a, n_w = len(akeys), len(w_created)

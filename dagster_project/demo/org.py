@@ -41,6 +41,7 @@ CITIES = {
         ("Lisbon", "PT", 38.7223, -9.1393, "EUR"),
     ),
 }
+ALL_CITIES = [c for region in REGIONS for c in CITIES[region]]
 FIRST_NAMES = (
     "Anna",
     "Boris",

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import numpy as np
 
 from dagster_project.demo.ads import PLATFORM_LEAD_SHARE, Campaigns
-from dagster_project.demo.funnel import AMOUNT, CHANNELS, LEAD_TO_DEAL, NEW_ACCOUNT_SHARE, WIN
+from dagster_project.demo.deals import AMOUNT, WIN
+from dagster_project.demo.funnel import CHANNELS, LEAD_TO_DEAL, NEW_ACCOUNT_SHARE
 from dagster_project.demo.model import DIRECT_DEALS_PER_DAY, NONPAID_LEADS_PER_DAY, Config, day_factor, stream
 from dagster_project.demo.org import TEAMS, Org
 
