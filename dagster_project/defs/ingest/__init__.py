@@ -1,0 +1,11 @@
+"""Ingest domain: the three sources (and reference files) into the warehouse's raw schema."""
+
+import dagster as dg
+
+from dagster_project.defs.ingest.assets import build_ingest_assets
+
+
+def build_defs() -> dg.Definitions:
+    from dagster_project.defs.ingest.sensors import build_file_drop_sensor
+
+    return dg.Definitions(assets=build_ingest_assets(), sensors=[build_file_drop_sensor()])

@@ -1,0 +1,205 @@
+"""Typing, validating and loading staged rows into raw tables: a day range is replaced in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import pyarrow as pa
+
+from dagster_project.defs.ingest.spec import ColumnSpec, SourceSpec
+
+SQL_TYPES = {
+    "varchar": "varchar", "bigint": "bigint", "double": "double", "date": "date", "timestamp": "timestamp",
+    "boolean": "boolean",
+}
+LINEAGE_DDL = "_partition_date date, _source varchar, _source_line bigint, _load_id varchar, _loaded_at timestamp"
+QUARANTINE_DDL = """
+create table if not exists raw.quarantine (
+    source varchar, source_line bigint, raw_text varchar, reason varchar, target_table varchar,
+    _partition_date date, _load_id varchar, _loaded_at timestamp
+)
+"""
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class LoadCounts:
+    """What one load of one raw table did; read always equals loaded + quarantined."""
+
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    files: int = 0
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, canonical: SourceSpec) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute(QUARANTINE_DDL)
+    columns = ", ".join(f"{_q(c.name)} {SQL_TYPES[c.type]}" for c in canonical.columns)
+    con.execute(f"create table if not exists raw.{_q(canonical.target_table)} ({columns}, {LINEAGE_DDL})")
+
+
+def _typed(column: ColumnSpec, raw: str, spec: SourceSpec) -> str:
+    """SQL turning the string `raw` into the column's type, NULL where it does not parse."""
+    text = f"nullif(trim({raw}), '')"
+    if column.name in spec.values:
+        cases = " ".join(f"when {_lit(a)} then {_lit(b)}" for a, b in spec.values[column.name].items())
+        text = f"(case {text} {cases} else {text} end)"
+    if column.type == "varchar":
+        return text
+    if column.type in ("bigint", "double"):
+        number = f"replace({text}, ',', '.')" if spec.decimal_comma else text
+        return f"try_cast({number} as {column.type})"
+    if column.type == "boolean":
+        return f"try_cast({text} as boolean)"
+    if column.date_format:
+        parsed = f"try_strptime({text}, {_lit(column.date_format)})"
+        return f"cast({parsed} as {column.type})"
+    if column.type == "date":
+        return f"try_cast({text} as date)"
+    return f"cast(try_cast({text} as timestamptz) as timestamp)"
+
+
+def typed_select(canonical: SourceSpec, spec: SourceSpec, relation: str, currencies: Iterable[str]) -> str:
+    """Select typed canonical columns plus `_reason`, the first rule the row breaks (NULL when it loads)."""
+    mapped = {c.name: c for c in spec.columns}
+    currency_list = ", ".join(_lit(c) for c in sorted(currencies))
+    selects, reasons = [], ["_parse_error"]
+    for column in canonical.columns:
+        if column.name in mapped:
+            source = mapped[column.name]
+            raw = _q(column.name)
+            value = _typed(source, raw, spec)
+        elif column.name in spec.constants:
+            raw = _lit(spec.constants[column.name])
+            value = _typed(column, raw, spec)
+        else:
+            raw, value = "null", f"cast(null as {SQL_TYPES[column.type]})"
+        selects.append(f"{value} as {_q(column.name)}")
+        label = column.name
+        if column.required:
+            reasons.append(f"case when nullif(trim({raw}), '') is null then 'missing required field: {label}' end")
+        if column.type != "varchar":
+            reasons.append(
+                f"case when nullif(trim({raw}), '') is not null and {value} is null "
+                f"then 'wrong type for {label} ({column.type}): ' || {raw} end"
+            )
+        if column.accepted:
+            accepted = ", ".join(_lit(a) for a in column.accepted)
+            reasons.append(
+                f"case when {value} is not null and {value} not in ({accepted}) "
+                f"then 'value not accepted for {label}: ' || {value} end"
+            )
+        if column.currency:
+            reasons.append(
+                f"case when {value} is not null and {value} not in ({currency_list}) "
+                f"then 'unknown currency: ' || {value} end"
+            )
+        if column.min is not None:
+            reasons.append(
+                f"case when {value} < {column.min} then 'negative {label}: ' || cast({value} as varchar) end"
+            )
+    return (
+        f"select {', '.join(selects)}, _source, _source_line, _raw, _partition_date, "
+        f"coalesce({', '.join(reasons)}) as _reason from {relation}"
+    )
+
+
+class TableLoad:
+    """Collects the rows of one raw table from several files or queries, then replaces a day range at once."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, canonical: SourceSpec, currencies: Iterable[str]):
+        self.con = con
+        self.canonical = canonical
+        self.currencies = tuple(currencies)
+        self.counts = LoadCounts()
+        self.staging = f"_stage_{canonical.target_table}"
+        ensure_tables(con, canonical)
+        cols = ", ".join(f"{_q(c.name)} {SQL_TYPES[c.type]}" for c in canonical.columns)
+        con.execute(
+            f"create or replace temp table {self.staging} ({cols}, _source varchar, _source_line bigint, "
+            f"_raw varchar, _partition_date date, _reason varchar)"
+        )
+
+    def add(self, spec: SourceSpec, rows: pa.Table, partition_date: date | None) -> None:
+        """Type and validate rows (with their own `_partition_date`, or all for `partition_date`)."""
+        if rows.num_rows == 0:
+            return
+        self.con.register("_incoming", rows)
+        try:
+            if "_partition_date" in rows.column_names:
+                relation = "(select * replace (cast(_partition_date as date) as _partition_date) from _incoming)"
+            else:
+                day = f"cast({_lit(partition_date.isoformat())} as date)" if partition_date else "cast(null as date)"
+                relation = f"(select *, {day} as _partition_date from _incoming)"
+            self.con.execute(
+                f"insert into {self.staging} {typed_select(self.canonical, spec, relation, self.currencies)}"
+            )
+        finally:
+            self.con.unregister("_incoming")
+        self.counts.read += rows.num_rows
+
+    def replace(self, window: tuple[date, date] | None, load_id: str, loaded_at: datetime) -> LoadCounts:
+        """Delete the window's rows (all rows when unpartitioned) and insert what loads; the caller commits."""
+        table = self.canonical.target_table
+        key = [_q(k) for k in self.canonical.key]
+        duplicate = (
+            f"case when _reason is null and row_number() over "
+            f"(partition by _source, _reason is null, {', '.join(key)} order by _source_line) > 1 "
+            f"then 'duplicate id within file: ' || concat_ws('/', {', '.join(key)}) end"
+            if key else "null"
+        )
+        self.con.execute(
+            f"create or replace temp table {self.staging}_checked as "
+            f"select * exclude (_reason), coalesce(_reason, {duplicate}) as _reason from {self.staging}"
+        )
+        if window is None:
+            where = "true"
+        else:
+            where = f"_partition_date between {_lit(window[0].isoformat())} and {_lit(window[1].isoformat())}"
+        columns = ", ".join(_q(c.name) for c in self.canonical.columns)
+        params = {"load_id": load_id, "loaded_at": loaded_at}
+        self.con.execute(f"delete from raw.{_q(table)} where {where}")
+        self.con.execute(f"delete from raw.quarantine where target_table = {_lit(table)} and ({where})")
+        self.con.execute(
+            f"insert into raw.{_q(table)} select {columns}, _partition_date, _source, _source_line, "
+            f"$load_id, $loaded_at from {self.staging}_checked where _reason is null "
+            f"order by _partition_date, _source, _source_line",
+            params,
+        )
+        self.con.execute(
+            f"insert into raw.quarantine select _source, _source_line, _raw, _reason, {_lit(table)}, "
+            f"_partition_date, $load_id, $loaded_at from {self.staging}_checked where _reason is not null "
+            f"order by _partition_date, _source, _source_line",
+            params,
+        )
+        loaded, quarantined = self.con.execute(
+            f"select count(*) filter (where _reason is null), count(*) filter (where _reason is not null) "
+            f"from {self.staging}_checked"
+        ).fetchone()
+        self.counts.loaded, self.counts.quarantined = loaded, quarantined
+        self.con.execute(f"drop table {self.staging}_checked")
+        self.con.execute(f"drop table {self.staging}")
+        return self.counts
+
+
+def known_currencies(con: duckdb.DuckDBPyConnection, fx_file) -> Sequence[str]:
+    """Currencies with an FX rate in the reference file, plus the reporting currency USD."""
+    found = {"USD"}
+    if fx_file.exists():
+        found |= {
+            c for (c,) in con.execute(
+                "select distinct currency from read_csv(?, header = true, all_varchar = true)", [str(fx_file)]
+            ).fetchall() if c
+        }
+    return sorted(found)

@@ -1,0 +1,113 @@
+"""Reading source files line by line into string columns, keeping line numbers and the raw text of every line."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from dagster_project.defs.ingest.spec import SourceSpec
+
+LINEAGE = ["_source", "_source_line", "_raw", "_parse_error"]
+
+
+class HeaderError(ValueError):
+    """A file whose header cannot be mapped onto its raw table."""
+
+
+@dataclass
+class FileRead:
+    """The rows of one file as strings, ready for typing in DuckDB."""
+
+    table: pa.Table
+    lines: int
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def _split_lines(data: bytes) -> list[bytes]:
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [line[:-1] if line.endswith(b"\r") else line for line in lines]
+
+
+def _decode(line: bytes, encoding: str) -> tuple[str, str | None]:
+    try:
+        return line.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        return line.decode(encoding, errors="backslashreplace"), f"not valid {encoding}: {exc.reason} at byte {exc.start}"
+
+
+def read_file(path: Path, relative: str, spec: SourceSpec) -> FileRead:
+    """Parse one file of `spec`'s format; a line that cannot be parsed keeps its text and a parse error."""
+    names = [c.name for c in spec.columns]
+    rows: dict[str, list] = {name: [] for name in names + LINEAGE}
+    lines = _split_lines(path.read_bytes())
+    if spec.format == "ndjson":
+        for number, raw in enumerate(lines, start=1):
+            text, error = _decode(raw, spec.encoding)
+            record = None
+            if error is None:
+                try:
+                    record = json.loads(text)
+                    if not isinstance(record, dict):
+                        error, record = "malformed line: not a JSON object", None
+                except json.JSONDecodeError as exc:
+                    error = f"malformed line: {exc.msg} at column {exc.colno}"
+            for column in spec.columns:
+                rows[column.name].append(_text(record.get(column.source)) if record else None)
+            rows["_source_line"].append(number)
+            rows["_raw"].append(text)
+            rows["_parse_error"].append(error)
+        data_lines = len(lines)
+    elif spec.format == "csv":
+        if not lines:
+            return FileRead(pa.table({n: pa.array([], pa.string()) for n in names + LINEAGE}), 0)
+        header_text, error = _decode(lines[0], spec.encoding.replace("-sig", ""))
+        header_text = header_text.lstrip("\ufeff")
+        header = next(csv.reader([header_text], delimiter=spec.delimiter))
+        header = [h.strip() for h in header]
+        missing = [c.source for c in spec.columns if c.source not in header]
+        if error or missing:
+            raise HeaderError(
+                f"{relative}: header cannot be mapped onto raw.{spec.target_table}; "
+                f"missing columns: {', '.join(missing) if missing else '(undecodable header)'}"
+            )
+        positions = [header.index(c.source) for c in spec.columns]
+        for number, raw in enumerate(lines[1:], start=2):
+            text, error = _decode(raw, spec.encoding)
+            fields: list[str] | None = None
+            if error is None:
+                try:
+                    fields = next(csv.reader([text], delimiter=spec.delimiter, strict=True))
+                except (csv.Error, StopIteration) as exc:
+                    error = f"malformed line: {exc}"
+                if fields is not None and len(fields) != len(header):
+                    error = f"malformed line: expected {len(header)} fields, found {len(fields)}"
+                    fields = None
+            for column, position in zip(spec.columns, positions):
+                rows[column.name].append(fields[position] if fields else None)
+            rows["_source_line"].append(number)
+            rows["_raw"].append(text)
+            rows["_parse_error"].append(error)
+        data_lines = len(lines) - 1
+    else:
+        raise ValueError(f"{spec.name}: format {spec.format} is not a file format")
+    rows["_source"] = [relative] * data_lines
+    schema = pa.schema(
+        [(n, pa.string()) for n in names] + [("_source", pa.string()), ("_source_line", pa.int64()),
+                                             ("_raw", pa.string()), ("_parse_error", pa.string())]
+    )
+    return FileRead(pa.table(rows, schema=schema), data_lines)
