@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from tqdm import tqdm
 
 from dagster_project.demo.ads import Campaigns, DaySpend, day_spend
 from dagster_project.demo.deals import simulate_deals
@@ -77,8 +78,10 @@ class Columns:
 
     def __init__(self) -> None:
         self.chunks: dict[str, list[np.ndarray]] = {}
+        self.n = 0
 
     def add(self, **cols: np.ndarray) -> None:
+        self.n += len(next(iter(cols.values())))
         for name, values in cols.items():
             self.chunks.setdefault(name, []).append(np.asarray(values))
 
@@ -127,7 +130,7 @@ def company_names() -> list[str]:
     return [f"{a} {b} {c}" for a in NAME_A for b in NAME_B for c in NAME_C]
 
 
-def simulate(cfg: Config, org: Org, campaigns: Campaigns) -> Crm:
+def simulate(cfg: Config, org: Org, campaigns: Campaigns, progress: bool = False) -> Crm:
     """Run the CRM from the first day to the last, one seeded stream per day and purpose."""
     names = company_names()
     accounts = _base_accounts(cfg, org, len(names))
@@ -136,7 +139,7 @@ def simulate(cfg: Config, org: Org, campaigns: Campaigns) -> Crm:
     paid = np.zeros((cfg.days, len(campaigns)), dtype=np.int64)
     pool_end = np.zeros(cfg.days, dtype=np.int64)  # accounts usable by leads of a day = prefix of this length
     lead_key = deal_key = 0
-    for day in range(cfg.days):
+    for day in tqdm(range(cfg.days), desc="simulate", disable=not progress, unit="day"):
         spend = day_spend(cfg, campaigns, day)
         spends.append(spend)
         back = day - POOL_DELAY_DAYS
@@ -158,10 +161,10 @@ def simulate(cfg: Config, org: Org, campaigns: Campaigns) -> Crm:
             len(names),
         )
         lead_key += n_leads
-        deal_key = _n(deals)
+        deal_key = deals.n
         pool_end[day] = accounts.n
         _direct_deals(cfg, org, day, pool, deal_key, accounts, deals, events, acts)
-        deal_key = _n(deals)
+        deal_key = deals.n
     return Crm(
         accounts={k: accounts[k].copy() for k in accounts.cols},
         leads=leads.done(),
@@ -172,11 +175,6 @@ def simulate(cfg: Config, org: Org, campaigns: Campaigns) -> Crm:
         paid_leads=paid,
         names=names,
     )
-
-
-def _n(cols: Columns) -> int:
-    parts = cols.chunks.get("created", [])
-    return int(sum(len(p) for p in parts))
 
 
 def n_base_accounts(cfg: Config) -> int:

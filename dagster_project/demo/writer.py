@@ -93,11 +93,11 @@ class Written:
 class World:
     """Everything simulated for one configuration, shared by the writers."""
 
-    def __init__(self, cfg: Config) -> None:
+    def __init__(self, cfg: Config, progress: bool = False) -> None:
         self.cfg = cfg
         self.org = build_org(cfg)
         self.campaigns = build_campaigns(cfg)
-        self.crm = simulate(cfg, self.org, self.campaigns)
+        self.crm = simulate(cfg, self.org, self.campaigns, progress)
         self.ids = crm_records.assign_ids(cfg, self.crm)
         self.tables = crm_records.tables(cfg, self.org, self.campaigns, self.crm, self.ids)
         self.fx = reference.fx_rates(cfg)
@@ -109,7 +109,7 @@ def generate(out: Path, cfg: Config, progress: bool = False) -> Written:
     """Write `cfg.days` days of every source into `out` (replacing an earlier demo run there)."""
     out = Path(out)
     _claim(out)
-    world = World(cfg)
+    world = World(cfg, progress)
     written = Written(cfg.start, cfg.last_day, Counter())
     for day in tqdm(range(cfg.days), desc="crm+ads", disable=not progress, unit="day"):
         _write_day(out, world, day, written.rows)
@@ -132,7 +132,7 @@ def append_day(out: Path, scale: float, seed: int, start: date, progress: bool =
     if last < start:
         raise DemoDataError(f"{out}: last day {last} is before --start {start}")
     cfg = Config(scale=scale, seed=seed, start=start, days=(last - start).days + 2)
-    world = World(cfg)
+    world = World(cfg, progress)
     day = cfg.days - 1
     written = Written(cfg.last_day, cfg.last_day, Counter())
     _write_day(out, world, day, written.rows)
