@@ -15,7 +15,7 @@ def defs() -> dg.Definitions:
 
     config = settings()
     domains = [ingest.build_defs(), transform.build_defs()]
-    marts = [key for d in domains for key in d.resolve_all_asset_keys() if key.path[0] == "marts"]
+    marts = [key for d in domains for a in d.assets or [] for key in a.keys if key.path[0] == "marts"]
     return dg.Definitions.merge(
         *domains,
         quality.build_defs(domains),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.environment import settings
+from dagster_project.partitions import daily_partitions
 
 from dagster_project.build import BUILD_JOB
 
@@ -18,11 +19,20 @@ def build_job() -> dg.UnresolvedAssetJobDefinition:
 
 
 def daily_build_schedule(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
+    """Every day at KPI_SCHEDULE_HOUR in KPI_SCHEDULE_TIMEZONE: build the newest complete day."""
     config = settings()
-    return dg.build_schedule_from_partitioned_job(
-        job,
+
+    @dg.schedule(
         name="daily_build",
-        hour_of_day=config.schedule_hour,
+        job=job,
+        cron_schedule=f"0 {config.schedule_hour} * * *",
         execution_timezone=config.schedule_timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
+    def daily_build(context: dg.ScheduleEvaluationContext):
+        day = daily_partitions().get_last_partition_key(current_time=context.scheduled_execution_time)
+        if day is None:
+            return dg.SkipReason("no complete day since KPI_START_DATE")
+        return dg.RunRequest(run_key=f"daily-{day}", partition_key=day)
+
+    return daily_build
