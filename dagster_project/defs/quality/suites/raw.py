@@ -54,8 +54,9 @@ def _in_set(column: str, values: Sequence[str]) -> gxe.Expectation:
     return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(values))
 
 
-def _lineage() -> list[gxe.Expectation]:
-    return _not_null("_partition_date", "_source", "_load_id", "_loaded_at")
+def _lineage(partitioned: bool) -> list[gxe.Expectation]:
+    # Reference files are reloaded whole: their rows belong to no day partition.
+    return _not_null(*(["_partition_date"] if partitioned else []), "_source", "_load_id", "_loaded_at")
 
 
 def _fresh(expectations: Sequence[gxe.Expectation]) -> list[gxe.Expectation]:
@@ -80,7 +81,7 @@ def _suite(
     blocking_template, warning_template = list(blocking or []), list(warning or [])
     specs = [
         schema_check(SCHEMA, table, {**columns, **LINEAGE}),
-        values_check(relation, window, lambda: _lineage() + _fresh(blocking_template)),
+        values_check(relation, window, lambda: _lineage(partitioned) + _fresh(blocking_template)),
     ]
     if warning_template:
         specs.append(values_check(relation, window, lambda: _fresh(warning_template),
@@ -103,8 +104,11 @@ def raw_suites() -> dict[str, list[CheckSpec]]:
             {"id": TEXT, "email": TEXT, "full_name": TEXT, "role": TEXT, "team_id": TEXT, "team_name": TEXT,
              "region": TEXT, "manager_id": TEXT, "hire_date": DATE, "home_lat": NUMBER, "home_lon": NUMBER,
              "is_active": BOOLEAN, "updated_at": TIMESTAMP},
-            _not_null("id", "role", "team_id", "updated_at")
-            + [_in_set("role", ["rep", "manager", "director"]), _in_set("region", ["North", "Central", "South"]),
+            _not_null("id", "role", "updated_at")
+            # Directors lead a region, not a team; every rep and manager belongs to one.
+            + [gxe.ExpectColumnValuesToNotBeNull(column="team_id", row_condition='role != "director"',
+                                                 condition_parser="pandas"),
+               _in_set("role", ["rep", "manager", "director"]), _in_set("region", ["North", "Central", "South"]),
                gxe.ExpectColumnValuesToMatchRegex(column="team_id", regex=r"^team_\d{2}$")],
             [gxe.ExpectColumnValuesToBeBetween(column="home_lat", min_value=-90, max_value=90),
              gxe.ExpectColumnValuesToBeBetween(column="home_lon", min_value=-180, max_value=180)],
