@@ -29,7 +29,9 @@ def describe(serving_path: Path, dataset: dict[str, Any]) -> list[tuple[str, str
 
 def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     """The dataset config with `columns` and `metrics` filled in (the YAML in assets/ holds neither)."""
-    documented = model_columns(manifest).get(dataset["table_name"], {})
+    # A virtual dataset over one mart names it in extra.dbt_model; a physical one is the mart itself.
+    model = (dataset.get("extra") or {}).get("dbt_model", dataset["table_name"])
+    documented = model_columns(manifest).get(model, {})
     columns = []
     for name, duck_type in describe(serving_path, dataset):
         doc = documented.get(name, {})
@@ -49,7 +51,7 @@ def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[s
         })
     metrics = [count_metric()]
     if dataset["schema"] == "marts":
-        metrics += kpi_metrics(manifest, dataset["table_name"])
+        metrics += kpi_metrics(manifest, model)
     rendered = dict(dataset)
     rendered["columns"] = columns
     rendered["metrics"] = metrics

@@ -1,0 +1,93 @@
+"""Dashboards rendered in headless Chromium: time to full render, error tiles found, and a screenshot of each."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+# Tiles still loading, and tiles that failed (Superset's ErrorAlert renders an antd error alert in the tile).
+LOADING = ".dashboard-component-chart-holder .loading, .dashboard-component-chart-holder [aria-label='Loading']"
+ERRORS = (
+    ".dashboard-component-chart-holder .ant-alert-error, "
+    ".dashboard-component-chart-holder [data-test='error-tooltip'], "
+    ".dashboard-component-chart-holder .alert-danger"
+)
+CHART = ".dashboard-component-chart-holder"
+
+
+def browser(chromium: str, chromedriver: str, width: int = 1600, height: int = 2000) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                f"--window-size={width},{height}"):
+        options.add_argument(arg)
+    return webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
+
+
+def login(driver: webdriver.Chrome, base_url: str, username: str, password: str) -> None:
+    driver.get(f"{base_url}/login/")
+    deadline = time.monotonic() + 30
+    while not driver.find_elements(By.CSS_SELECTOR, "input[name='username'], #username"):
+        if time.monotonic() > deadline:
+            raise RuntimeError("login form did not appear")
+        time.sleep(0.2)
+    driver.find_element(By.CSS_SELECTOR, "input[name='username'], #username").send_keys(username)
+    driver.find_element(By.CSS_SELECTOR, "input[name='password'], #password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "button[type='submit'], input[type='submit']").click()
+    while "/login" in driver.current_url:
+        if time.monotonic() > deadline:
+            raise RuntimeError("login failed (still on the login page)")
+        time.sleep(0.2)
+
+
+def render(driver: webdriver.Chrome, base_url: str, slug: str, out_dir: Path, timeout: float = 90) -> dict:
+    """Open one dashboard, wait until every tile has finished loading, then record errors and a screenshot."""
+    start = time.monotonic()
+    driver.get(f"{base_url}/superset/dashboard/{slug}/?standalone=1")
+    charts = 0
+    while time.monotonic() - start < timeout:
+        charts = len(driver.find_elements(By.CSS_SELECTOR, CHART))
+        # Tiles render their chart (svg/canvas/table) or a "No results" message once their query returned.
+        if charts and not driver.find_elements(By.CSS_SELECTOR, LOADING):
+            break
+        time.sleep(0.2)
+    seconds = time.monotonic() - start
+    timed_out = seconds >= timeout
+    time.sleep(1.0)  # ECharts animates for ~1 s; let the screenshot show the final frame.
+    errors = [e.text.strip()[:200] for e in driver.find_elements(By.CSS_SELECTOR, ERRORS)]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shot = out_dir / f"{slug}.png"
+    driver.save_screenshot(str(shot))
+    return {"slug": slug, "seconds": round(seconds, 2), "charts": charts, "errors": errors,
+            "timed_out": timed_out, "screenshot": str(shot)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--username", required=True)
+    parser.add_argument("--password-file", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
+    parser.add_argument("slugs", nargs="+")
+    args = parser.parse_args(argv)
+    driver = browser(args.chromium, args.chromedriver)
+    try:
+        login(driver, args.base_url.rstrip("/"), args.username, args.password_file.read_text().strip())
+        results = [render(driver, args.base_url.rstrip("/"), slug, args.out) for slug in args.slugs]
+    finally:
+        driver.quit()
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Real Superset servers for the tests: provisioned by bin/provision and served by bin/web, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.superset.client import SupersetClient
+from tests.superset.serving_fixture import build_serving
+
+REPO = Path(__file__).resolve().parents[2]
+SUPERSET_DIR = REPO / "superset"
+ARTIFACTS = REPO / "tests" / "artifacts" / "superset"
+PG_ADMIN_DSN = os.environ.get("KPI_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+# kpi_bi (the Superset layer's own modules) renders the bundle in this env too: it needs only yaml and duckdb.
+sys.path.insert(0, str(SUPERSET_DIR))
+
+
+@dataclass
+class SupersetServer:
+    """One running Superset: its URL, environment and where its generated secrets are."""
+
+    backend: str
+    url: str
+    env: dict[str, str]
+    secrets_dir: Path
+    serving_path: Path
+
+    def password(self, username: str) -> str:
+        name = "superset_admin_password" if username == "admin" else f"superset_{username}_password"
+        return (self.secrets_dir / name).read_text().strip()
+
+    def client(self, username: str = "admin", password_file: str | None = None) -> SupersetClient:
+        password = (self.secrets_dir / password_file).read_text().strip() if password_file else self.password(username)
+        return SupersetClient(self.url, username, password)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def serving_build(tmp_path_factory) -> Path:
+    """The folder holding a serving snapshot and the dbt manifest of the build that produced it."""
+    workdir = tmp_path_factory.mktemp("serving")
+    build_serving(workdir)
+    return workdir
+
+
+def _pg(sql: str) -> None:
+    import psycopg2
+
+    con = psycopg2.connect(PG_ADMIN_DSN)
+    con.autocommit = True
+    try:
+        con.cursor().execute(sql)
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def superset(request, serving_build, tmp_path_factory):
+    """A provisioned Superset web server on a free port, metadata in SQLite or in a fresh PostgreSQL database."""
+    home = tmp_path_factory.mktemp(f"superset_{request.param}")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SUPERSET_HOME": str(home),
+        "KPI_SECRETS_DIR": str(home / "secrets"),
+        "KPI_SERVING_PATH": str(serving_build / "serving.duckdb"),
+        "KPI_DBT_MANIFEST_PATH": str(serving_build / "target" / "manifest.json"),
+        "SUPERSET_PORT": str(port),
+        "WEBDRIVER_BASEURL": f"http://127.0.0.1:{port}/",
+    }
+    for var in ("SUPERSET_DATABASE_URI", "SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", "SUPERSET_CELERY_BROKER_URL"):
+        env.pop(var, None)
+    pg_db = None
+    if request.param == "postgres":
+        pg_db = f"superset_test_{uuid.uuid4().hex[:12]}"
+        _pg(f"create database {pg_db}")
+        env["SUPERSET_DATABASE_URI"] = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{pg_db}"
+    web = None
+    log = open(home / "web.log", "w")
+    try:
+        subprocess.run([str(SUPERSET_DIR / "bin" / "provision"), "--quiet"], env=env, check=True, cwd="/",
+                       stdout=subprocess.DEVNULL, stderr=open(home / "provision.log", "w"))
+        web = subprocess.Popen([str(SUPERSET_DIR / "bin" / "web")], env=env, cwd="/", stdout=log, stderr=log)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{url}/health", timeout=10).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if web.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Superset web did not start; see {home / 'web.log'}")
+            time.sleep(0.5)
+        yield SupersetServer(request.param, url, env, home / "secrets", serving_build / "serving.duckdb")
+    finally:
+        if web is not None:
+            web.terminate()
+            try:
+                web.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                web.kill()
+        log.close()
+        if pg_db:
+            _pg(f"drop database if exists {pg_db} with (force)")
