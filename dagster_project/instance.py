@@ -42,5 +42,7 @@ def write_instance_config() -> Path:
     if not target.exists() or target.read_text() != text:
         target.write_text(text)
     os.environ["DAGSTER_HOME"] = str(home)
+    # One planned event per asset for a day range rather than one per asset per day (see ops/bin/*).
+    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     return home
 
