@@ -14,7 +14,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.transform.dbt_runner import DBT_PROJECT, dbt_executable  # noqa: E402
+from tests.transform.dbt_runner import DBT_PROJECT, dbt_executable
 
 # Runs one command and reports its own peak RSS, so each dbt invocation is measured on its own.
 MEASURE = (

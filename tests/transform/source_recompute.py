@@ -59,7 +59,7 @@ def recompute(sources: Path) -> dict[str, pd.DataFrame]:
                             left_on="order_id", right_on="oid")
     refunds = refunds[refunds["status"] != "cancelled"].copy()
     refunds["usd"] = _to_usd(refunds, fx, "amount", "currency", "refunded_at")
-    month = lambda s: (pd.to_datetime(s, utc=True).dt.tz_localize(None)  # noqa: E731
+    month = lambda s: (pd.to_datetime(s, utc=True).dt.tz_localize(None)
                        .dt.to_period("M").dt.to_timestamp())
     revenue = (live.groupby(month(live["ordered_at"]))["gross_usd"].sum()
                .sub(refunds.groupby(month(refunds["refunded_at"]))["usd"].sum(), fill_value=0)

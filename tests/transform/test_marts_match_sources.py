@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pandas as pd
 import pytest
 
 from tests.transform.dbt_runner import REPO, run_dbt
+from tests.transform.ingest_loader import load_raw
 from tests.transform.source_recompute import recompute
 
 START = date(2024, 12, 1)
@@ -24,8 +24,6 @@ DAYS = 60
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> tuple[Path, Path]:
     """Demo sources (scale 0.05, 60 days) loaded by the ingest assets and built by dbt: (sources, warehouse)."""
-    if importlib.util.find_spec("dagster_project.defs.ingest") is None:
-        pytest.skip("the ingest domain (dagster_project.defs.ingest) is not in this checkout yet")
     root = tmp_path_factory.mktemp("demo")
     sources, data = root / "sources", root / "data"
     env = {**os.environ, "KPI_DATA_DIR": str(data), "KPI_SOURCES_DIR": str(sources),
@@ -33,11 +31,7 @@ def demo(tmp_path_factory) -> tuple[Path, Path]:
     subprocess.run([sys.executable, "-m", "dagster_project.cli", "demo-data", "--scale", "0.05", "--seed", "7",
                     "--start", START.isoformat(), "--days", str(DAYS), "--out", str(sources)],
                    env=env, check=True, cwd=REPO, capture_output=True)
-    last = START + timedelta(days=DAYS - 1)
-    subprocess.run([str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m",
-                    "dagster_project.definitions", "--select", "group:ingest", "--partition-range",
-                    f"{START.isoformat()}...{last.isoformat()}"], env=env, check=True, cwd=REPO, capture_output=True)
-    warehouse = data / "warehouse" / "warehouse.duckdb"
+    warehouse = load_raw(sources, data, START, START + timedelta(days=DAYS - 1))
     run_dbt(["build", "--exclude", "test_type:unit"], warehouse=warehouse, target_path=root / "target")
     return sources, warehouse
 

@@ -50,7 +50,7 @@ channel_rules as (
 
 fx as (
 
-    select * from {{ ref('int_fx_rates_ranged') }}
+    select * from {{ ref('int_fx_rates_daily') }}
 
 ),
 
@@ -71,7 +71,7 @@ netted as (
         case
             when reports.currency = 'USD' then 'exact'
             when fx.rate_to_usd is null then 'missing'
-            when fx.valid_from = reports.spend_date then 'exact'
+            when fx.rate_date = reports.spend_date then 'exact'
             else 'carried_forward'
         end as fx_status,
         reports.loaded_for_date
@@ -82,8 +82,7 @@ netted as (
         on {{ dbt.split_part('reports.campaign_name', "'_'", 1) }} = channel_rules.campaign_prefix
     left join fx
         on reports.currency = fx.currency
-        and reports.spend_date >= fx.valid_from
-        and (fx.valid_to is null or reports.spend_date < fx.valid_to)
+        and reports.spend_date = fx.rate_day
 
 ),
 

@@ -31,7 +31,7 @@ refunds as (
 
 fx as (
 
-    select * from {{ ref('int_fx_rates_ranged') }}
+    select * from {{ ref('int_fx_rates_daily') }}
 
 ),
 
@@ -55,7 +55,7 @@ converted as (
         case
             when orders.currency <> 'USD' and fx.rate_to_usd is null then 'missing'
             when refunds.has_missing_fx = 1 then 'missing'
-            when orders.currency = 'USD' or fx.valid_from = cast(orders.ordered_at as date) then 'exact'
+            when orders.currency = 'USD' or fx.rate_date = cast(orders.ordered_at as date) then 'exact'
             else 'carried_forward'
         end as fx_status,
         -- the newest load that touched the order, its lines or its refunds: drives incremental windows
@@ -71,8 +71,7 @@ converted as (
         on orders.order_id = refunds.order_id
     left join fx
         on orders.currency = fx.currency
-        and cast(orders.ordered_at as date) >= fx.valid_from
-        and (fx.valid_to is null or cast(orders.ordered_at as date) < fx.valid_to)
+        and cast(orders.ordered_at as date) = fx.rate_day
 
 ),
 

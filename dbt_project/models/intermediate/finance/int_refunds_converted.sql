@@ -13,7 +13,7 @@ orders as (
 
 fx as (
 
-    select * from {{ ref('int_fx_rates_ranged') }}
+    select * from {{ ref('int_fx_rates_daily') }}
 
 ),
 
@@ -31,7 +31,7 @@ final as (
         case
             when orders.currency = 'USD' then 'exact'
             when fx.rate_to_usd is null then 'missing'
-            when fx.valid_from = cast(refunds.refunded_at as date) then 'exact'
+            when fx.rate_date = cast(refunds.refunded_at as date) then 'exact'
             else 'carried_forward'
         end as fx_status,
         -- a cancellation already removes the whole sale; its refund must not be subtracted a second time
@@ -42,8 +42,7 @@ final as (
         on refunds.order_id = orders.order_id
     left join fx
         on orders.currency = fx.currency
-        and cast(refunds.refunded_at as date) >= fx.valid_from
-        and (fx.valid_to is null or cast(refunds.refunded_at as date) < fx.valid_to)
+        and cast(refunds.refunded_at as date) = fx.rate_day
 
 )
 

@@ -1,21 +1,22 @@
 -- Every business event as one row of additive measures, placed on its day, rep, team (at that time) and channel.
+-- Built on the incremental core facts, so a windowed run does not recompute the whole attribution chain.
 {%- set measures = kpi_event_measure_names() %}
 
 with leads as (
 
-    select * from {{ ref('int_leads_attributed') }}
+    select * from {{ ref('fct_leads') }}
 
 ),
 
 deals as (
 
-    select * from {{ ref('int_deals_attributed') }}
+    select * from {{ ref('fct_deals') }}
 
 ),
 
 orders as (
 
-    select * from {{ ref('int_orders_attributed') }}
+    select * from {{ ref('fct_orders') }}
 
 ),
 
@@ -27,7 +28,7 @@ refunds as (
 
 ad_spend as (
 
-    select * from {{ ref('int_ad_spend_unified') }}
+    select * from {{ ref('fct_ad_spend') }}
 
 ),
 

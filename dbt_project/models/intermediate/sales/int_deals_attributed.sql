@@ -22,7 +22,7 @@ reopenings as (
 
 fx as (
 
-    select * from {{ ref('int_fx_rates_ranged') }}
+    select * from {{ ref('int_fx_rates_daily') }}
 
 ),
 
@@ -49,7 +49,7 @@ final as (
         case
             when deals.currency = 'USD' then 'exact'
             when fx.rate_to_usd is null then 'missing'
-            when fx.valid_from = cast(coalesce(deals.closed_at, deals.created_at) as date) then 'exact'
+            when fx.rate_date = cast(coalesce(deals.closed_at, deals.created_at) as date) then 'exact'
             else 'carried_forward'
         end as fx_status,
         deals.created_at,
@@ -71,8 +71,7 @@ final as (
         on deals.deal_id = reopenings.deal_id
     left join fx
         on deals.currency = fx.currency
-        and cast(coalesce(deals.closed_at, deals.created_at) as date) >= fx.valid_from
-        and (fx.valid_to is null or cast(coalesce(deals.closed_at, deals.created_at) as date) < fx.valid_to)
+        and cast(coalesce(deals.closed_at, deals.created_at) as date) = fx.rate_day
 
 )
 

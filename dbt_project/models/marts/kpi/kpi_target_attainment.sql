@@ -32,7 +32,7 @@ open_deals as (
         coalesce(teams.region, 'unassigned') as region,
         deals.expected_close_date,
         deals.amount_usd
-    from {{ ref('int_deals_attributed') }} as deals
+    from {{ ref('fct_deals') }} as deals
     left join {{ ref('int_rep_team_history') }} as teams
         on deals.rep_id = teams.rep_id
         and teams.is_current
