@@ -12,10 +12,10 @@ from celery.schedules import crontab
 # The bin scripts set PYTHONPATH, but Superset may also load this file by path from elsewhere.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kpi_bi.env import secret, settings  # noqa: E402
-from kpi_bi.event_logger import LoggingEventLogger  # noqa: E402
-from superset.tasks.types import FixedExecutor  # noqa: E402
-from superset.utils.log import DBEventLogger  # noqa: E402
+from kpi_bi.env import secret, settings
+from kpi_bi.event_logger import LoggingEventLogger
+from superset.tasks.types import FixedExecutor
+from superset.utils.log import DBEventLogger
 
 _settings = settings()
 _settings.home.mkdir(parents=True, exist_ok=True)
@@ -53,7 +53,7 @@ class CeleryConfig:
     imports = ("superset.sql_lab", "superset.tasks.scheduler", "superset.tasks.cache")
     worker_prefetch_multiplier = 1
     task_acks_late = False
-    beat_schedule = {
+    beat_schedule = {  # noqa: RUF012 - Celery reads a plain class
         "reports.scheduler": {
             "task": "reports.scheduler",
             "schedule": crontab(minute="*", hour="*"),

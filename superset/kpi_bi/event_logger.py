@@ -13,7 +13,7 @@ logger = logging.getLogger("superset.events")
 class LoggingEventLogger(AbstractEventLogger):
     """Superset's event log sent to the `superset.events` logger (DEBUG), keeping SQLite metadata free of writes."""
 
-    def log(  # noqa: PLR0913 - the signature is Superset's
+    def log(
         self,
         user_id: int | None,
         action: str,

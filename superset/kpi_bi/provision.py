@@ -56,7 +56,6 @@ def ensure_user(username: str, first: str, last: str, email: str, role_names: li
 def provision(print_login: bool = False) -> dict[str, object]:
     """Run every provisioning step inside one Superset app context; returns a summary of what exists."""
     from flask import g
-
     from superset.app import create_app
 
     cfg = settings()

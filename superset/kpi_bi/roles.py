@@ -38,8 +38,9 @@ def ensure_roles() -> None:
 
 
 def _serving_database():
-    from superset import db
     from superset.models.core import Database
+
+    from superset import db
 
     database = db.session.query(Database).filter_by(database_name=SERVING_DATABASE).one_or_none()
     if database is None:
@@ -49,8 +50,9 @@ def _serving_database():
 
 def rep_scoped_datasets() -> list:
     """Datasets of the serving database that carry a rep column: the ones a Rep may see, filtered by RLS."""
-    from superset import db
     from superset.connectors.sqla.models import SqlaTable
+
+    from superset import db
 
     database = _serving_database()
     datasets = db.session.query(SqlaTable).filter_by(database_id=database.id).all()
@@ -59,8 +61,9 @@ def rep_scoped_datasets() -> list:
 
 def grant_data_access() -> None:
     """Leadership reads every serving dataset, Analyst the whole database (SQL Lab too), Rep the rep-scoped ones."""
-    from superset import db, security_manager
     from superset.connectors.sqla.models import SqlaTable
+
+    from superset import db, security_manager
 
     database = _serving_database()
     datasets = db.session.query(SqlaTable).filter_by(database_id=database.id).all()
@@ -79,8 +82,9 @@ def grant_data_access() -> None:
 
 def ensure_rls() -> int:
     """One regular RLS rule for the Rep role on every rep-scoped dataset; returns how many datasets it covers."""
-    from superset import db, security_manager
     from superset.connectors.sqla.models import RowLevelSecurityFilter
+
+    from superset import db, security_manager
 
     rule = db.session.query(RowLevelSecurityFilter).filter_by(name=RLS_RULE_NAME).one_or_none()
     if rule is None:

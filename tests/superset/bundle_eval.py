@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +69,9 @@ def expected_rows(serving: Path, dataset: dict[str, Any], query_context: str) ->
 def normal(value: Any) -> Any:
     """A cell as Superset's JSON shows it: dates as epoch milliseconds, floats rounded, NaN as None."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc).timestamp() * 1000
+        return value.replace(tzinfo=UTC).timestamp() * 1000
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc).timestamp() * 1000
+        return datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp() * 1000
     if isinstance(value, float):
         return None if math.isnan(value) else round(value, 6)
     if hasattr(value, "__float__") and not isinstance(value, (bool, int)):

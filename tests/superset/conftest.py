@@ -92,10 +92,10 @@ def superset(request, serving_build, tmp_path_factory):
         _pg(f"create database {pg_db}")
         env["SUPERSET_DATABASE_URI"] = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{pg_db}"
     web = None
-    log = open(home / "web.log", "w")
+    log = open(home / "web.log", "w")  # noqa: SIM115 - lives as long as the server
     try:
         subprocess.run([str(SUPERSET_DIR / "bin" / "provision"), "--quiet"], env=env, check=True, cwd="/",
-                       stdout=subprocess.DEVNULL, stderr=open(home / "provision.log", "w"))
+                       stdout=subprocess.DEVNULL, stderr=log)
         web = subprocess.Popen([str(SUPERSET_DIR / "bin" / "web")], env=env, cwd="/", stdout=log, stderr=log)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120

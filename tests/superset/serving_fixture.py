@@ -22,8 +22,8 @@ def _check_results() -> pd.DataFrame:
         ("raw/ads_meta_ads", "gx_raw_ads_meta_ads", False, "FAILED", False, "WARN"),
     ]
     return pd.DataFrame(
-        [dict(asset_key=a, check_name=c, blocking=b, status=s, passed=p, severity=sev, partition=None,
-              run_id="fixture", checked_at=now) for a, c, b, s, p, sev in rows]
+        [{"asset_key": a, "check_name": c, "blocking": b, "status": s, "passed": p, "severity": sev, "partition": None,
+              "run_id": "fixture", "checked_at": now} for a, c, b, s, p, sev in rows]
     ).astype({"passed": "boolean"})
 
 
@@ -41,8 +41,8 @@ def build_serving(workdir: Path) -> Path:
         build_info = pd.DataFrame([{
             "built_at": datetime(2025, 3, 1, 6, 5), "run_id": "fixture",
             "partition_start": "2024-12-01", "partition_end": "2025-02-28",
-            "checks_total": len(checks), "checks_passed": int((checks["passed"] == True).sum()),  # noqa: E712
-            "checks_failed": int((checks["passed"] == False).sum()),  # noqa: E712
+            "checks_total": len(checks), "checks_passed": int((checks["passed"] == True).sum()),
+            "checks_failed": int((checks["passed"] == False).sum()),
             "quarantined_rows": int(quarantine["rows_quarantined"].sum()) if len(quarantine) else 0,
             "newest_partition": freshness["last_partition_date"].max() if len(freshness) else None,
         }])

@@ -75,7 +75,7 @@ def test_headline_numbers_match_hand_written_sql(superset):
         spend = con.execute("select sum(spend_usd) from marts.fct_ad_spend").fetchone()[0]
         leads = con.execute("select count(*) from marts.fct_leads").fetchone()[0]
         failing = con.execute("select count(*) from health.check_results where not passed").fetchone()[0]
-    data = lambda name: client.chart_data(ids[name]).json()["result"][0]["data"]  # noqa: E731
+    data = lambda name: client.chart_data(ids[name]).json()["result"][0]["data"]
     assert data("Ad spend (USD, net of VAT)")[0]["Ad spend"] == pytest.approx(spend)
     assert data("Leads")[0]["Leads"] == leads
     assert data("Checks failing")[0]["Failing checks"] == failing

@@ -1,0 +1,57 @@
+"""Dataset metrics are generated from the dbt manifest's meta.kpi, not written by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from kpi_bi.metrics import ManifestError, kpi_metrics, load_manifest
+
+from tests.superset import conftest  # noqa: F401 - puts superset/ on sys.path for kpi_bi
+
+MANIFEST = Path(__file__).resolve().parents[2] / "dbt_project" / "target" / "manifest.json"
+
+
+def _manifest(columns: dict) -> dict:
+    return {"nodes": {
+        "model.p.kpi_sales_daily": {"resource_type": "model", "name": "kpi_sales_daily",
+                                    "columns": {"net_revenue_usd": {}}},
+        "model.p.kpi_monthly": {"resource_type": "model", "name": "kpi_monthly", "columns": columns},
+    }}
+
+
+def test_additive_kpis_sum_and_ratios_average():
+    manifest = _manifest({
+        "net_revenue_usd": {"description": "**Net revenue** = …", "meta": {"kpi": {
+            "name": "net_revenue_usd", "label": "Net revenue", "format": "currency_usd", "direction": "higher_is_better"}}},
+        "roas": {"description": "**ROAS** = revenue / spend", "meta": {"kpi": {
+            "name": "roas", "label": "ROAS", "format": "ratio", "direction": "higher_is_better"}}},
+        "leads": {"description": "Leads created."},
+    })
+    metrics = {m["metric_name"]: m for m in kpi_metrics(manifest, "kpi_monthly")}
+    assert set(metrics) == {"net_revenue_usd", "roas"}
+    assert metrics["net_revenue_usd"]["expression"] == 'SUM("net_revenue_usd")'
+    assert metrics["roas"]["expression"] == 'AVG("roas")'
+    assert metrics["roas"]["description"] == "**ROAS** = revenue / spend"
+    assert metrics["net_revenue_usd"]["d3format"] == "$,.0f"
+
+
+def test_unknown_format_is_an_error():
+    manifest = _manifest({"x": {"meta": {"kpi": {"name": "x", "label": "X", "format": "furlongs"}}}})
+    with pytest.raises(ManifestError, match="furlongs"):
+        kpi_metrics(manifest, "kpi_monthly")
+
+
+def test_missing_manifest_says_what_to_run(tmp_path):
+    with pytest.raises(ManifestError, match="dbt parse"):
+        load_manifest(tmp_path / "manifest.json")
+
+
+@pytest.mark.skipif(not MANIFEST.exists(), reason="no dbt manifest built in this checkout")
+def test_every_kpi_column_of_the_real_manifest_becomes_a_metric():
+    manifest = json.loads(MANIFEST.read_text())
+    node = next(n for n in manifest["nodes"].values() if n.get("name") == "kpi_monthly")
+    kpis = {c["meta"]["kpi"]["name"] for c in node["columns"].values() if (c.get("meta") or {}).get("kpi")}
+    assert kpis, "kpi_monthly declares KPI columns"
+    assert {m["metric_name"] for m in kpi_metrics(manifest, "kpi_monthly")} == kpis
