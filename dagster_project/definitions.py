@@ -16,10 +16,17 @@ def defs() -> dg.Definitions:
     config = settings()
     domains = [ingest.build_defs(), transform.build_defs()]
     marts = [key for d in domains for a in d.assets or [] for key in a.keys if key.path[0] == "marts"]
+    quality_defs = quality.build_defs(domains)
+    checks = [
+        spec
+        for d in [*domains, quality_defs]
+        for definition in [*(d.assets or []), *(d.asset_checks or [])]
+        for spec in definition.check_specs
+    ]
     return dg.Definitions.merge(
         *domains,
-        quality.build_defs(domains),
-        serving.build_defs(upstream=marts),
+        quality_defs,
+        serving.build_defs(upstream=marts, checks=checks),
         ops.build_defs(),
         dg.Definitions(
             resources={"warehouse": WarehouseResource(path=str(config.warehouse_path))},

@@ -10,5 +10,5 @@ from dagster_project.defs.serving.assets import build_serving_asset
 from dagster_project.environment import settings
 
 
-def build_defs(upstream: Sequence[dg.AssetKey]) -> dg.Definitions:
-    return dg.Definitions(assets=[build_serving_asset(upstream, settings().serving_path)])
+def build_defs(upstream: Sequence[dg.AssetKey], checks: Sequence[dg.AssetCheckSpec] = ()) -> dg.Definitions:
+    return dg.Definitions(assets=[build_serving_asset(upstream, settings().serving_path, checks)])

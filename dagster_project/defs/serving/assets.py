@@ -18,14 +18,14 @@ from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 SERVING_KEY = dg.AssetKey(["serving", "snapshot"])
 
 
-def check_summary(context: dg.AssetExecutionContext) -> pd.DataFrame:
-    """The latest result of every asset check in the repository, as the data-health dashboard shows it."""
-    graph = context.repository_def.asset_graph
-    keys = sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name))
+def check_summary(context: dg.AssetExecutionContext, checks: Sequence[dg.AssetCheckSpec]) -> pd.DataFrame:
+    """The latest result of every asset check, as the data-health dashboard shows it."""
+    specs = {spec.key: spec for spec in checks}
+    keys = sorted(specs, key=lambda k: (k.asset_key.to_user_string(), k.name))
     latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(keys) if keys else {}
     rows = []
     for key in keys:
-        spec = graph.get_check_spec(key)
+        spec = specs[key]
         record = latest.get(key)
         evaluation = None
         if record is not None and record.event is not None and record.event.dagster_event is not None:
@@ -55,7 +55,11 @@ def check_summary(context: dg.AssetExecutionContext) -> pd.DataFrame:
     ).astype({"passed": "boolean"})
 
 
-def build_serving_asset(upstream: Sequence[dg.AssetKey], serving_path: Path) -> dg.AssetsDefinition:
+def build_serving_asset(
+    upstream: Sequence[dg.AssetKey], serving_path: Path, checks: Sequence[dg.AssetCheckSpec] = ()
+) -> dg.AssetsDefinition:
+    checks_to_report = list(checks)
+
     @dg.asset(
         key=SERVING_KEY,
         deps=list(upstream),
@@ -68,7 +72,7 @@ def build_serving_asset(upstream: Sequence[dg.AssetKey], serving_path: Path) -> 
     def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         built_at = datetime.now(timezone.utc).replace(tzinfo=None)
         with warehouse.connect() as con:
-            checks = check_summary(context)
+            checks = check_summary(context, checks_to_report)
             extra_checks = (
                 con.execute("select * from health.check_results").df()
                 if "check_results" in tables_in_schema(con, "health")
