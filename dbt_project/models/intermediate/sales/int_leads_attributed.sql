@@ -17,6 +17,7 @@ deals as (
         lead_id,
         deal_id,
         created_at,
+        loaded_for_date,
         row_number() over (partition by lead_id order by created_at, deal_id) as deal_rank
     from {{ ref('stg_crm__deals') }}
     where lead_id is not null
@@ -39,8 +40,8 @@ final as (
         coalesce(campaigns.channel, leads.source_channel, 'unattributed') as channel,
         deals.deal_id as first_deal_id,
         deals.deal_id is not null as has_deal,
-        greatest(leads.loaded_for_date, coalesce(cast(deals.created_at as date), leads.loaded_for_date))
-            as loaded_for_date
+        -- a lead changes with its own versions and with the arrival of its deal
+        greatest(leads.loaded_for_date, coalesce(deals.loaded_for_date, leads.loaded_for_date)) as loaded_for_date
     from leads
     left join campaigns
         on leads.utm_source = campaigns.platform

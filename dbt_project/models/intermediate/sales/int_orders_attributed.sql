@@ -78,8 +78,13 @@ final as (
         first_orders.order_id is not null as is_first_order,
         first_orders.order_id is not null and coalesce(customers.created_at >= history.history_start, false)
             as is_new_customer,
-        greatest(orders.loaded_for_date, coalesce(customers.loaded_for_date, orders.loaded_for_date))
-            as loaded_for_date
+        -- the order's attribution also changes with its customer, account and deal
+        greatest(
+            orders.loaded_for_date,
+            coalesce(customers.loaded_for_date, orders.loaded_for_date),
+            coalesce(accounts.loaded_for_date, orders.loaded_for_date),
+            coalesce(deals.loaded_for_date, orders.loaded_for_date)
+        ) as loaded_for_date
     from orders
     cross join history
     left join customers
