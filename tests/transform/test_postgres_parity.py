@@ -31,7 +31,8 @@ def _like(frame: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-@pytest.mark.parametrize("table", ["kpi_monthly", "kpi_channel_monthly", "kpi_target_attainment"])
+@pytest.mark.parametrize("table", ["kpi_monthly", "kpi_channel_monthly", "kpi_target_attainment", "fct_orders",
+                                   "fct_ad_spend"])
 def test_postgres_build_matches_duckdb(tmp_path_factory, full_warehouse, table, pg_build):
     raw_duck = read_table(full_warehouse, table)
     for col in raw_duck.columns:
@@ -49,6 +50,10 @@ def pg_build(tmp_path_factory, full_warehouse):
     with scratch_database() as database:
         counts = copy_raw_schema(full_warehouse, database)
         assert counts["crm_deals"] > 0
-        run_dbt(["build"], target="postgres", env={"KPI_PG_DATABASE": database},
-                target_path=tmp_path_factory.mktemp("pg") / "target")
+        target = tmp_path_factory.mktemp("pg") / "target"
+        run_dbt(["build"], target="postgres", env={"KPI_PG_DATABASE": database}, target_path=target)
+        # a windowed run exercises delete+insert on PostgreSQL (single and composite keys) and must change nothing
+        run_dbt(["build", "--select", "fct_orders", "fct_ad_spend", "fct_deals"], target="postgres",
+                env={"KPI_PG_DATABASE": database}, target_path=target,
+                dbt_vars={"min_date": "2025-01-01", "max_date": "2025-01-31"})
         yield database
