@@ -1,6 +1,5 @@
 """The dbt models (staging → intermediate → marts) as one partitioned Dagster multi-asset with dbt tests as checks."""
 
-
 import json
 from datetime import timedelta
 
