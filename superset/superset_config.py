@@ -12,6 +12,7 @@ from celery.schedules import crontab
 # The bin scripts set PYTHONPATH, but Superset may also load this file by path from elsewhere.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from kpi_bi import celery_signals
 from kpi_bi.env import secret, settings
 from kpi_bi.event_logger import LoggingEventLogger
 from superset.tasks.types import FixedExecutor
@@ -36,6 +37,8 @@ FEATURE_FLAGS = {
     # RLS clauses use {{ current_username() }}.
     "ENABLE_TEMPLATE_PROCESSING": True,
     "DASHBOARD_RBAC": False,
+    # Alerts in alerts.yaml may notify webhooks.
+    "ALERT_REPORT_WEBHOOK": True,
 }
 
 # SQL Lab never writes: per-database allow_dml is off in the bundle; CTAS/CVAS would need it too.
@@ -70,6 +73,10 @@ ALERT_REPORTS_NOTIFICATION_DRY_RUN = False
 ALERT_REPORTS_EXECUTORS = [FixedExecutor(_settings.admin_username)]
 ALERT_REPORTS_WORKING_TIME_OUT_KILL = True
 EMAIL_REPORTS_SUBJECT_PREFIX = "[Sales KPI] "
+# Webhooks must be HTTPS unless explicitly relaxed (a loopback sink in tests, an internal relay).
+ALERT_REPORTS_WEBHOOK_HTTPS_ONLY = os.environ.get("ALERT_REPORTS_WEBHOOK_HTTPS_ONLY", "true").lower() == "true"
+# Slack recipients in alerts.yaml are provisioned only when this is set.
+SLACK_API_TOKEN = os.environ.get("SLACK_API_TOKEN") or None
 
 SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
 SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
@@ -96,6 +103,9 @@ WEBDRIVER_CONFIGURATION = {
 WEBDRIVER_BASEURL = _settings.webdriver_baseurl
 WEBDRIVER_BASEURL_USER_FRIENDLY = os.environ.get("WEBDRIVER_BASEURL_USER_FRIENDLY", WEBDRIVER_BASEURL)
 SCREENSHOT_LOAD_WAIT = int(timedelta(seconds=60).total_seconds())
+
+# Report tasks: string eta → datetime (SQLite metadata, upstream #25969); a missing browser is logged at start.
+celery_signals.connect(WEBDRIVER_CONFIGURATION["binary_location"], WEBDRIVER_CONFIGURATION["service"]["executable_path"])
 
 # Plain HTTP on loopback by default; a reverse proxy in front terminates TLS in production.
 TALISMAN_ENABLED = os.environ.get("TALISMAN_ENABLED", "false").lower() == "true"

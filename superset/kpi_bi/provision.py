@@ -1,4 +1,4 @@
-"""Idempotent provisioning of Superset in one process: schema, roles, users, serving database, bundle and RLS."""
+"""Idempotent provisioning of Superset in one process: schema, roles, users, serving database, bundle, RLS, alerts."""
 
 from __future__ import annotations
 
@@ -72,13 +72,14 @@ def provision(print_login: bool = False) -> dict[str, object]:
         g.user = admin
         roles.ensure_roles()
 
-        from kpi_bi import bundle
+        from kpi_bi import alerts, bundle
 
         if cfg.serving_path.exists():
             imported = bundle.import_bundle(cfg)
             summary.update(imported)
             roles.grant_data_access()
             summary["rls_rules"] = roles.ensure_rls()
+            summary["alerts"] = alerts.sync(cfg)
         else:
             log.warning(
                 "serving snapshot %s does not exist yet: run `kpi build` first; dashboards not imported",
@@ -104,13 +105,32 @@ def provision(print_login: bool = False) -> dict[str, object]:
     return summary
 
 
+def provision_alerts() -> dict[str, object]:
+    """Sync only alerts.yaml into an already provisioned Superset (bin/provision --alerts-only)."""
+    from flask import g
+    from superset import security_manager
+    from superset.app import create_app
+
+    from kpi_bi import alerts
+
+    cfg = settings()
+    app = create_app()
+    with app.app_context():
+        admin = security_manager.find_user(username=cfg.admin_username)
+        if admin is None:
+            raise RuntimeError(f"user {cfg.admin_username!r} missing: run bin/provision once without --alerts-only")
+        g.user = admin
+        return {"alerts": alerts.sync(cfg)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--print-login", action="store_true", help="print the URL and the admin's login")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors")
+    parser.add_argument("--alerts-only", action="store_true", help="only sync alerts.yaml (KPI_ALERTS_FILE)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(levelname)s %(message)s")
-    summary = provision(print_login=args.print_login)
+    summary = provision_alerts() if args.alerts_only else provision(print_login=args.print_login)
     if not args.print_login:
         for key, value in summary.items():
             print(f"provisioned {key}: {value}")
