@@ -1,12 +1,13 @@
 """Raw assets: the CRM export, the ad-platform reports and the orders database, loaded into DuckDB by day."""
 
+import warnings
 from datetime import timedelta
 
 import dagster as dg
 
 from dagster_project.defs.ingest.load import load_tables
 from dagster_project.defs.ingest.spec import builtin_specs
-from dagster_project.environment import settings
+from dagster_project.defs.ingest.resources import IngestSourcesResource
 from dagster_project.partitions import daily_partitions
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
@@ -56,7 +57,7 @@ def _spec(table: str, source: str, partitioned: bool) -> dg.AssetSpec:
     )
 
 
-def build_source_asset(source: str) -> dg.AssetsDefinition:
+def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> dg.AssetsDefinition:
     tables = SOURCES[source]["tables"]
     partitioned = source != "reference"
 
@@ -67,9 +68,11 @@ def build_source_asset(source: str) -> dg.AssetsDefinition:
         partitions_def=daily_partitions() if partitioned else None,
         backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
         pool=WRITER_POOL,
+        # Bound from the settings when the definitions are built, so a caller that supplies the warehouse can run
+        # these assets; KPI_SOURCES_DIR, KPI_MAPPINGS_DIR and KPI_ORDERS_DB_URL point them elsewhere.
+        resource_defs={"sources": sources_resource},
     )
-    def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        config = settings()
+    def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: IngestSourcesResource):
         selected = [t for t in tables if raw_key(t) in context.selected_asset_keys]
         window = None
         if partitioned:
@@ -77,8 +80,8 @@ def build_source_asset(source: str) -> dg.AssetsDefinition:
             window = (time_window.start.date(), (time_window.end - timedelta(days=1)).date())
         with warehouse.connect() as con:
             counts = load_tables(
-                con, selected, window, context.run_id, config.sources_dir, config.mappings_dir,
-                config.orders_db_url,
+                con, selected, window, context.run_id, sources.sources_path, sources.mappings_path,
+                sources.orders_db_url,
             )
             totals = {
                 t: con.execute(f'select count(*) from raw."{t}"').fetchone()[0] for t in selected
@@ -105,4 +108,9 @@ def build_source_asset(source: str) -> dg.AssetsDefinition:
 
 
 def build_ingest_assets() -> list[dg.AssetsDefinition]:
-    return [build_source_asset(source) for source in SOURCES]
+    # One resource object for all: Dagster requires bound resources of a key to be the same instance.
+    sources_resource = IngestSourcesResource.from_settings()
+    with warnings.catch_warnings():
+        # resource_defs on an asset is marked beta in Dagster 1.13; binding a default is all that is used here.
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return [build_source_asset(source, sources_resource) for source in SOURCES]

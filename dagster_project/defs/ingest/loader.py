@@ -109,8 +109,10 @@ def typed_select(canonical: SourceSpec, spec: SourceSpec, relation: str, currenc
             reasons.append(
                 f"case when {value} < {column.min} then 'negative {label}: ' || cast({value} as varchar) end"
             )
+    # A database row has no line of text: its raw text is the JSON of the columns read.
+    raw_row = "to_json(struct_pack(" + ", ".join(f"{_q(c.name)} := {_q(c.name)}" for c in spec.columns) + "))"
     return (
-        f"select {', '.join(selects)}, _source, _source_line, _raw, _partition_date, "
+        f"select {', '.join(selects)}, _source, _source_line, coalesce(_raw, {raw_row}::varchar), _partition_date, "
         f"coalesce({', '.join(reasons)}) as _reason from {relation}"
     )
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from dagster_project.defs.ingest.readers import _text
@@ -21,8 +21,22 @@ def engine_for(url: str) -> sa.Engine:
     return sa.create_engine(url, poolclass=sa.pool.NullPool)
 
 
+def _column(values: tuple) -> pa.Array:
+    """One fetched column as strings; Arrow converts typed columns, mixed SQLite values fall back to str()."""
+    try:
+        array = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = pa.array([_text(v) for v in values], pa.string())
+    if pa.types.is_boolean(array.type):
+        return pa.array([_text(v) for v in values], pa.string())
+    return array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
+
+
 def read_window(engine: sa.Engine, spec: SourceSpec, start: date, end: date) -> Iterator[pa.Table]:
-    """Rows of `spec.table` whose updated_at falls in [start, end], as string batches with their partition day."""
+    """Rows of `spec.table` whose updated_at falls in [start, end], as string batches with their partition day.
+
+    `_raw` stays NULL: the loader renders a database row's raw text as JSON of its columns, only in SQL.
+    """
     names = [c.name for c in spec.columns]
     columns = ", ".join(f'"{c.source}"' for c in spec.columns)
     query = sa.text(
@@ -33,17 +47,11 @@ def read_window(engine: sa.Engine, spec: SourceSpec, start: date, end: date) -> 
         # Text timestamps compare as text in SQLite; PostgreSQL casts the bounds to the column's type.
         result = conn.execution_options(stream_results=True).execute(query, params)
         while batch := result.fetchmany(BATCH_ROWS):
-            data: dict[str, list] = {name: [] for name in names}
-            raws, days = [], []
-            for row in batch:
-                record = dict(zip(names, row))
-                for name in names:
-                    data[name].append(_text(record[name]))
-                raws.append(json.dumps({k: _text(v) for k, v in record.items()}, sort_keys=True))
-                days.append(_text(record["updated_at"])[:10])
-            data["_source"] = [f"orders:{spec.table}"] * len(batch)
-            data["_source_line"] = pa.nulls(len(batch), pa.int64())
-            data["_raw"] = raws
-            data["_parse_error"] = [None] * len(batch)
-            data["_partition_date"] = days
+            data = {name: _column(values) for name, values in zip(names, zip(*batch))}
+            rows = len(batch)
+            data["_source"] = pa.array([f"orders:{spec.table}"] * rows, pa.string())
+            data["_source_line"] = pa.nulls(rows, pa.int64())
+            data["_raw"] = pa.nulls(rows, pa.string())
+            data["_parse_error"] = pa.nulls(rows, pa.string())
+            data["_partition_date"] = pc.utf8_slice_codeunits(data["updated_at"], 0, 10)
             yield pa.table(data)
