@@ -50,21 +50,23 @@ def test_error_tests_are_blocking_checks(graph):
     assert "not_null_kpi_scorecard_status" in scorecard
 
 
-def test_dbt_assets_are_daily_partitioned_single_run(graph):
+def test_dbt_assets_follow_the_raw_partitions_without_being_partitioned(graph):
     node = graph.get(dg.AssetKey(["marts", "kpi_monthly"]))
-    assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition)
-    assert node.backfill_policy == dg.BackfillPolicy.single_run()
+    assert node.partitions_def is None
 
 
-class _Window:
-    has_partition_key = True
-    has_partition_key_range = True
-    partition_time_window = dg.TimeWindow(datetime(2025, 1, 1, tzinfo=UTC),
-                                          datetime(2025, 1, 4, tzinfo=UTC))
+class _Run:
+    def __init__(self, tags):
+        self.run = type("Run", (), {"tags": tags})()
 
 
-def test_partition_window_becomes_inclusive_dbt_vars():
-    assert partition_vars(_Window()) == {"min_date": "2025-01-01", "max_date": "2025-01-03"}
+def test_run_day_range_becomes_inclusive_dbt_vars():
+    ranged = _Run({"dagster/asset_partition_range_start": "2025-01-01",
+                   "dagster/asset_partition_range_end": "2025-01-03"})
+    assert partition_vars(ranged) == {"min_date": "2025-01-01", "max_date": "2025-01-03"}
+    assert partition_vars(_Run({"dagster/partition": "2025-02-01"})) == {"min_date": "2025-02-01",
+                                                                       "max_date": "2025-02-01"}
+    assert partition_vars(_Run({})) == {}
 
 
 def test_partitioned_materialization_passes_the_window_to_dbt(tmp_path, full_warehouse, monkeypatch):

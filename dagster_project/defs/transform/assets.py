@@ -1,26 +1,28 @@
-"""The dbt models (staging → intermediate → marts) as one partitioned Dagster multi-asset with dbt tests as checks."""
+"""The dbt models (staging → intermediate → marts) as one Dagster multi-asset with dbt tests as checks."""
 
 import json
-from datetime import timedelta
-
 import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project.defs.transform.resources import warehouse_env
 from dagster_project.defs.transform.translator import WarehouseDbtTranslator
-from dagster_project.partitions import daily_partitions
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
 
 def partition_vars(context: AssetExecutionContext) -> dict[str, str]:
-    """The dbt vars min_date / max_date of the run's partition window; none for an unpartitioned run."""
-    if not context.has_partition_key_range and not context.has_partition_key:
+    """The dbt vars min_date / max_date of the run's day range (its partition tags); none for a full build.
+
+    The dbt assets are not partitioned themselves: Dagster records one materialization per asset per day, and
+    for ~50 models over two years that bookkeeping cost more than dbt. Incremental models still follow the
+    window of the raw partitions the run loads.
+    """
+    tags = context.run.tags
+    first = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
+    last = tags.get("dagster/asset_partition_range_end") or tags.get("dagster/partition")
+    if not first:
         return {}
-    window = context.partition_time_window
-    # the window end is exclusive (midnight after the last day); dbt's filter is inclusive
-    last_day = (window.end - timedelta(days=1)).date()
-    return {"min_date": window.start.date().isoformat(), "max_date": last_day.isoformat()}
+    return {"min_date": first, "max_date": last}
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
@@ -30,8 +32,6 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         manifest=project.manifest_path,
         project=project,
         dagster_dbt_translator=WarehouseDbtTranslator(),
-        partitions_def=daily_partitions(),
-        backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WRITER_POOL,
         name="dbt_models",
     )
