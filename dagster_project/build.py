@@ -10,6 +10,7 @@ from dagster_project.instance import write_instance_config
 from dagster_project.partitions import daily_partitions
 
 BUILD_JOB = "build_all"
+REBUILD_JOB = "rebuild_from_raw"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
@@ -57,6 +58,13 @@ def register(group) -> None:
     def build_command(start: str | None, end: str | None) -> None:
         """Build everything — ingest, dbt, checks, serving snapshot — over a day range as one run."""
         raise SystemExit(0 if run_range(_day(start), _day(end)) else 1)
+
+    @group.command("check")
+    @click.option("--start", help="first day (default: KPI_START_DATE)")
+    @click.option("--end", help="last day (default: yesterday)")
+    def check_command(start: str | None, end: str | None) -> None:
+        """Re-check the loaded raw tables, rebuild the marts and republish, without ingesting again."""
+        raise SystemExit(0 if run_range(_day(start), _day(end), REBUILD_JOB) else 1)
 
     @group.command("backfill")
     @click.option("--start", required=True, help="first day to reprocess, YYYY-MM-DD")

@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_project.environment import settings
 from dagster_project.partitions import daily_partitions
 
-from dagster_project.build import BUILD_JOB
+from dagster_project.build import BUILD_JOB, REBUILD_JOB
 
 
 def build_job() -> dg.UnresolvedAssetJobDefinition:
@@ -15,6 +15,15 @@ def build_job() -> dg.UnresolvedAssetJobDefinition:
         BUILD_JOB,
         selection=dg.AssetSelection.all(),
         description="Everything: ingest → dbt → checks → serving snapshot, for a day or a range in one run.",
+    )
+
+
+def rebuild_job() -> dg.UnresolvedAssetJobDefinition:
+    ingest = dg.AssetSelection.groups("ingest")
+    return dg.define_asset_job(
+        REBUILD_JOB,
+        selection=(dg.AssetSelection.all() - ingest) | dg.AssetSelection.all_asset_checks(),
+        description="Re-check the raw tables already loaded, rebuild the marts and republish: no ingest.",
     )
 
 
