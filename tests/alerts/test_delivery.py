@@ -1,0 +1,144 @@
+"""Alerts and reports delivered by real Superset + Celery stacks (SQLite/embedded broker and PostgreSQL/Redis)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import struct
+import time
+import zlib
+
+import duckdb
+import pytest
+import yaml
+
+from tests.alerts.conftest import DROP_CHANNEL, HEALTHY_CHANNEL
+
+pytestmark = pytest.mark.e2e
+STACKS = ("sqlite_embedded", "postgres_redis")
+CONVERSION = "Lead-to-deal conversion down more than 20 % against the previous 4 weeks"
+
+
+def _wait_mail(stack, subject_part: str, timeout: float = 150.0):
+    """The first e-mail whose subject contains subject_part, with its arrival time (two scheduler ticks at most)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for i, msg in enumerate(list(stack.smtp.messages)):
+            if subject_part in msg["Subject"] and i < len(stack.smtp.arrivals):
+                return msg, stack.smtp.arrivals[i]
+        time.sleep(0.2)
+    raise AssertionError(f"{stack.name}: no e-mail {subject_part!r} in {timeout}s; subjects "
+                         f"{[m['Subject'] for m in stack.smtp.messages]}; worker log tail:\n{stack.log('worker')[-3000:]}")
+
+
+def _html(msg) -> str:
+    return msg.get_body(("html",)).get_content()
+
+
+def _cells(html: str) -> list[list[str]]:
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, flags=re.S)
+    return [[c.strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.S)] for row in rows]
+
+
+def _expected_conversion(serving, channel: str) -> tuple[float, float]:
+    """(last 7 days, 0.8 × the 28 days before) of leads_with_deal / leads for a channel, computed here independently."""
+    with duckdb.connect(str(serving), read_only=True) as con:
+        as_of = con.execute("select max(date_day) from marts.kpi_sales_daily").fetchone()[0]
+        rows = con.execute("select date_day, leads, leads_with_deal from marts.kpi_sales_daily where channel = ?",
+                           [channel]).fetchall()
+    recent = [(l, w) for d, l, w in rows if 0 <= (as_of - d).days < 7]
+    base = [(l, w) for d, l, w in rows if 7 <= (as_of - d).days < 35]
+    recent_v = sum(w for _, w in recent) / sum(l for l, _ in recent)
+    base_v = sum(w for _, w in base) / sum(l for l, _ in base)
+    return recent_v, 0.8 * base_v
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_conversion_drop_fires_with_value_and_threshold(alert_stacks, name):
+    stack = alert_stacks[name]
+    msg, arrived = _wait_mail(stack, CONVERSION)
+    table = _cells(_html(msg))
+    header = table[0]
+    rows = [dict(zip(header[1:], r[1:], strict=False)) for r in table[1:] if len(r) == len(header)]
+    assert [r["scope"] for r in rows] == [f"channel {DROP_CHANNEL}"]
+    value, threshold = _expected_conversion(stack.serving_path, DROP_CHANNEL)
+    assert float(rows[0]["value"]) == pytest.approx(value, abs=1e-4)
+    assert float(rows[0]["threshold"]) == pytest.approx(threshold, abs=1e-4)
+    assert rows[0]["kpi"] == "conversion_lead_to_deal"
+    assert "/superset/dashboard/funnel/" in _html(msg)
+    # The healthy twin ran on the same tick and stayed quiet; the webhook got the firing alert.
+    time.sleep(3)
+    assert not [m for m in stack.smtp.messages if "Healthy channel" in m["Subject"]]
+    schedules = {r["name"]: r for r in stack.client().get("/api/v1/report/?q=(page_size:100)").json()["result"]}
+    assert schedules["Healthy channel conversion drop"]["last_state"] == "Not triggered"
+    assert any(CONVERSION in str(p["body"]) for p in stack.webhook.posts), stack.webhook.posts
+    minute = arrived - arrived % 60
+    print(f"\n{name}: conversion alert e-mail {arrived - minute:.1f} s after the tick")
+
+
+def _png_ok(data: bytes) -> tuple[int, int, int]:
+    """(width, height, distinct byte values of the pixel data) of a valid PNG; raises on anything else."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    idat, pos = b"", 8
+    while pos < len(data):
+        length = struct.unpack(">I", data[pos:pos + 4])[0]
+        if data[pos + 4:pos + 8] == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    pixels = zlib.decompress(idat)
+    return width, height, len(set(pixels))
+
+
+def test_weekly_report_png_and_csv(alert_stacks):
+    stack = alert_stacks["sqlite_embedded"]
+    png_msg, _ = _wait_mail(stack, "Weekly leadership KPI overview", timeout=200)
+    images = [p.get_content() for p in png_msg.walk() if p.get_content_type() == "image/png"]
+    assert images, "no PNG in the dashboard report"
+    width, height, distinct = _png_ok(images[0])
+    assert width >= 800 and height >= 400 and distinct > 50, (width, height, distinct)
+
+    csv_msg, _ = _wait_mail(stack, "Weekly leadership KPI table", timeout=120)
+    attachments = [p for p in csv_msg.iter_attachments() if p.get_filename().endswith(".csv")]
+    text = attachments[0].get_content()
+    text = text.decode() if isinstance(text, bytes) else text
+    got = list(csv.DictReader(io.StringIO(text)))
+    with duckdb.connect(str(stack.serving_path), read_only=True) as con:
+        want = con.execute(
+            "select cast(period_start as varchar), kpi_label, kpi_value, target_value, attainment, status"
+            " from marts.kpi_scorecard where scope_level = 'company' and basis = 'target'").fetchall()
+
+    def num(x):
+        return None if x in ("", None) else round(float(x), 4)
+
+    got_rows = sorted((r["period_start"][:10], r["kpi_label"], num(r["kpi_value"]), num(r["target_value"]),
+                       num(r["attainment"]), r["status"]) for r in got)
+    want_rows = sorted((p, k, num(v), num(t), num(a), s) for p, k, v, t, a, s in want)
+    assert got_rows == want_rows and len(want_rows) > 0
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_provision_twice_is_idempotent_and_deletes_removed(alert_stacks, name):
+    stack = alert_stacks[name]
+    client = stack.client()
+
+    def state():
+        reports = client.get("/api/v1/report/?q=(page_size:100)").json()["result"]
+        charts = [c["slice_name"] for c in client.list_all("chart") if c["slice_name"].startswith("[alert] ")]
+        return sorted((r["id"], r["name"], r["crontab"], r["type"]) for r in reports), sorted(charts)
+
+    before = state()
+    out = stack.provision_alerts()
+    assert "'created': 0" in out and "'deleted': 0" in out
+    assert state() == before
+
+    doc = yaml.safe_load(stack.alerts_path.read_text())
+    doc["alerts"] = [a for a in doc["alerts"] if a["key"] != "conversion_drop_healthy"]
+    stack.alerts_path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    out = stack.provision_alerts()
+    assert "'deleted': 1" in out
+    reports, charts = state()
+    assert "Healthy channel conversion drop" not in [r[1] for r in reports]
+    assert "[alert] Healthy channel conversion drop" not in charts
+    assert len(reports) == len(before[0]) - 1
