@@ -1,9 +1,8 @@
 """Loading the demo sources: every table arrives, reloads are idempotent, counts reconcile."""
 
+import sqlite3
 from datetime import date
 from pathlib import Path
-
-import sqlite3
 
 from dagster_project.defs.ingest.load import load_tables
 from tests.ingest.conftest import ADS, CRM, DAYS, ORDERS, REFERENCE, START, checksum

@@ -9,19 +9,21 @@ import pytest
 from dagster_project.defs.ingest.load import load_tables
 from dagster_project.defs.ingest.spec import SpecError, mapping_specs
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+REPO = Path(__file__).resolve().parents[2]
+MAPPING = REPO / "data" / "mappings" / "hubspot_deals.yaml"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture
 def mappings(tmp_path: Path) -> Path:
     folder = tmp_path / "mappings"
     folder.mkdir()
-    shutil.copy(EXAMPLES / "mappings" / "hubspot_deals.yaml", folder)
+    shutil.copy(MAPPING, folder)
     return folder
 
 
 def test_hubspot_export_is_loaded_through_the_mapping(sources: Path, warehouse, mappings: Path) -> None:
-    shutil.copytree(EXAMPLES / "byo", sources / "byo")
+    shutil.copytree(FIXTURES / "byo", sources / "byo")
     day = date(2024, 12, 2)
     counts = load_tables(warehouse, ["crm_deals"], (day, day), "byo", sources, mappings)["crm_deals"]
     rows = warehouse.execute(
@@ -50,7 +52,7 @@ def test_a_mapping_that_misses_a_required_column_is_rejected(tmp_path: Path, map
 
 
 def test_an_export_whose_header_lost_a_mapped_column_names_it(sources: Path, warehouse, mappings: Path) -> None:
-    shutil.copytree(EXAMPLES / "byo", sources / "byo")
+    shutil.copytree(FIXTURES / "byo", sources / "byo")
     export = sources / "byo" / "hubspot_deals" / "2024-12-02.csv"
     export.write_text(export.read_text().replace("Deal Stage", "Stage", 1))
     day = date(2024, 12, 2)

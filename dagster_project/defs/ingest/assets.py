@@ -6,8 +6,8 @@ from datetime import timedelta
 import dagster as dg
 
 from dagster_project.defs.ingest.load import load_tables
-from dagster_project.defs.ingest.spec import builtin_specs
 from dagster_project.defs.ingest.resources import IngestSourcesResource
+from dagster_project.defs.ingest.spec import builtin_specs
 from dagster_project.partitions import daily_partitions
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
@@ -80,7 +80,7 @@ def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> 
             window = (time_window.start.date(), (time_window.end - timedelta(days=1)).date())
         with warehouse.connect() as con:
             counts = load_tables(
-                con, selected, window, context.run_id, sources.sources_path, sources.mappings_path,
+                con, selected, window, context.run.run_id, sources.sources_path, sources.mappings_path,
                 sources.orders_db_url,
             )
             totals = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -13,6 +13,8 @@ from dagster_project.defs.ingest.loader import LoadCounts, TableLoad, known_curr
 from dagster_project.defs.ingest.orders import engine_for, read_window
 from dagster_project.defs.ingest.readers import read_file
 from dagster_project.defs.ingest.spec import DAY_IN_PATH, SourceSpec, builtin_specs, mapping_specs
+
+FLUSH_ROWS = 100_000
 
 
 def days_between(start: date, end: date) -> list[date]:
@@ -56,7 +58,7 @@ def load_tables(
     Any error — a header that cannot be mapped, an unreachable database — rolls the whole load back.
     """
     builtin = builtin_specs()
-    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
     con.execute("set TimeZone = 'UTC'")
     currencies = known_currencies(con, sources_dir / "reference" / "fx_rates.csv")
     engine = None
@@ -80,6 +82,10 @@ def load_tables(
                         rows.append_column("_partition_date", pa.array([day_text] * rows.num_rows, pa.string()))
                     )
                     load.counts.files += 1
+                    # Flush in slices so memory stays flat over a two-year range.
+                    if sum(p.num_rows for p in parts) >= FLUSH_ROWS:
+                        load.add(spec, pa.concat_tables(parts), None)
+                        parts = []
                 if parts:
                     load.add(spec, pa.concat_tables(parts), None)
             counts[table] = load.replace(window, load_id, loaded_at)

@@ -56,24 +56,25 @@ def read_file(path: Path, relative: str, spec: SourceSpec) -> FileRead:
     rows: dict[str, list] = {name: [] for name in names + LINEAGE}
     lines = _split_lines(path.read_bytes())
     if spec.format == "ndjson":
-        sources = [(c.name, c.source) for c in spec.columns]
+        records: list[dict] = []
         for number, raw in enumerate(lines, start=1):
             text, error = _decode(raw, spec.encoding)
-            record = None
+            record: dict = {}
             if error is None:
                 try:
                     record = json.loads(text)
                     if not isinstance(record, dict):
-                        error, record = "malformed line: not a JSON object", None
+                        error, record = "malformed line: not a JSON object", {}
                 except json.JSONDecodeError as exc:
                     error = f"malformed line: {exc.msg} at column {exc.colno}"
-            for name, source in sources:
-                value = record.get(source) if record else None
-                # Most values are already strings: skip the call for them (millions of values per load).
-                rows[name].append(value if value is None or type(value) is str else _text(value))
-            rows["_source_line"].append(number)
+            records.append(record)
             rows["_raw"].append(text)
             rows["_parse_error"].append(error)
+        rows["_source_line"] = list(range(1, len(lines) + 1))
+        # Column by column: list comprehensions over millions of values are several times faster than appends.
+        for column in spec.columns:
+            values = [r.get(column.source) for r in records]
+            rows[column.name] = [v if v is None or type(v) is str else _text(v) for v in values]
         data_lines = len(lines)
     elif spec.format == "csv":
         if not lines:
