@@ -89,8 +89,10 @@ SMTP_MAIL_FROM = os.environ.get("SMTP_MAIL_FROM", "kpi-warehouse@localhost")
 # Screenshots for PNG/PDF reports through Debian's chromium (scripts/install_chromium.sh).
 WEBDRIVER_TYPE = "chrome"
 WEBDRIVER_OPTION_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+# No binary_location here: Superset 6.1 passes it on to WebDriver(), which rejects it ("unexpected keyword
+# argument"); Debian's chromedriver finds /usr/bin/chromium itself. CHROMIUM_BIN only feeds the start-up check.
+CHROMIUM_BIN = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 WEBDRIVER_CONFIGURATION = {
-    "binary_location": os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium"),
     "options": {"capabilities": {}, "preferences": {}},
     "service": {
         "executable_path": os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver"),
@@ -105,7 +107,7 @@ WEBDRIVER_BASEURL_USER_FRIENDLY = os.environ.get("WEBDRIVER_BASEURL_USER_FRIENDL
 SCREENSHOT_LOAD_WAIT = int(timedelta(seconds=60).total_seconds())
 
 # Report tasks: string eta → datetime (SQLite metadata, upstream #25969); a missing browser is logged at start.
-celery_signals.connect(WEBDRIVER_CONFIGURATION["binary_location"], WEBDRIVER_CONFIGURATION["service"]["executable_path"])
+celery_signals.connect(CHROMIUM_BIN, WEBDRIVER_CONFIGURATION["service"]["executable_path"])
 
 # Plain HTTP on loopback by default; a reverse proxy in front terminates TLS in production.
 TALISMAN_ENABLED = os.environ.get("TALISMAN_ENABLED", "false").lower() == "true"
