@@ -1,14 +1,50 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_id') }}
+-- depends_on: {{ ref('stg_orders__orders') }}
+-- depends_on: {{ ref('stg_orders__order_lines') }}
+-- depends_on: {{ ref('stg_orders__refunds') }}
+-- depends_on: {{ ref('stg_orders__customers') }}
+-- depends_on: {{ ref('stg_crm__accounts') }}
+-- depends_on: {{ ref('stg_crm__deals') }}
 -- Orders in USD, net of cancellations and refunds; a windowed run rebuilds the orders its days touched.
-with orders as (
+with
+
+{%- if in_partition_window_run() %}
+
+touched_orders as (
+
+    -- found from the staging load dates, which is cheap; the attribution chain is then computed for these only
+    select order_id, customer_id, crm_deal_id from {{ ref('stg_orders__orders') }}
+    where {{ partition_window_filter('loaded_for_date') }}
+        or order_id in (
+            select order_id from {{ ref('stg_orders__order_lines') }}
+            where {{ partition_window_filter('loaded_for_date') }}
+            union all
+            select order_id from {{ ref('stg_orders__refunds') }}
+            where {{ partition_window_filter('loaded_for_date') }}
+        )
+        or customer_id in (
+            select customer_id from {{ ref('stg_orders__customers') }}
+            where {{ partition_window_filter('loaded_for_date') }}
+                or crm_account_id in (
+                    select account_id from {{ ref('stg_crm__accounts') }}
+                    where {{ partition_window_filter('loaded_for_date') }}
+                )
+        )
+        or crm_deal_id in (
+            select deal_id from {{ ref('stg_crm__deals') }}
+            where {{ partition_window_filter('loaded_for_date') }}
+        )
+
+),
+
+{%- endif %}
+
+orders as (
 
     select * from {{ ref('int_orders_attributed') }}
     {%- if in_partition_window_run() %}
     -- every order of a touched customer: which order is their first can change with any of them
-    where customer_id in (
-        select customer_id from {{ ref('int_orders_attributed') }}
-        where {{ partition_window_filter('loaded_for_date') }}
-    )
+    where customer_id in (select customer_id from touched_orders)
     {%- endif %}
 
 ),
