@@ -165,6 +165,7 @@ class TableLoad:
             f"create or replace temp table {self.staging}_checked as "
             f"select * exclude (_reason), coalesce(_reason, {duplicate}) as _reason from {self.staging}"
         )
+        self.con.execute(f"drop table {self.staging}")
         if window is None:
             where = "true"
         else:
@@ -191,7 +192,6 @@ class TableLoad:
         ).fetchone()
         self.counts.loaded, self.counts.quarantined = loaded, quarantined
         self.con.execute(f"drop table {self.staging}_checked")
-        self.con.execute(f"drop table {self.staging}")
         return self.counts
 
 
