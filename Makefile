@@ -36,7 +36,11 @@ demo-data: sync  ## generate the demo sources if none exist
 build: demo-data  ## the whole build without servers: ingest → dbt → checks → publish
 	$(UV) run kpi build
 
-up: build  ## build, provision Superset and start Dagster (3000) and Superset (8088) in the background
+KPI_SERVING_PATH ?= $(CURDIR)/data/warehouse/serving.duckdb
+
+up: demo-data  ## build (first time), provision Superset, start Dagster (3000) and Superset (8088) in the background
+	@if [ -f "$(KPI_SERVING_PATH)" ]; then echo "warehouse already built (make build rebuilds it)"; \
+	  else $(UV) run kpi build; fi
 	superset/bin/provision
 	$(UV) run python ops/services.py up
 	@superset/bin/provision --print-login
