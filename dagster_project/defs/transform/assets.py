@@ -1,6 +1,7 @@
 """The dbt models (staging → intermediate → marts) as one Dagster multi-asset with dbt tests as checks."""
 
 import json
+
 import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
