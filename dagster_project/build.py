@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import date
 
 import dagster as dg
@@ -13,6 +15,8 @@ BUILD_JOB = "build_all"
 REBUILD_JOB = "rebuild_from_raw"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
+PID_TAG = "kpi/pid"
+HOST_TAG = "kpi/host"
 
 
 def partition_range(start: date | None, end: date | None) -> tuple[str, str]:
@@ -27,6 +31,32 @@ def partition_range(start: date | None, end: date | None) -> tuple[str, str]:
     return first, last
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Fail the runs of `kpi` processes that died (killed, OOM) and free the pool slots they held.
+
+    Without this a killed build keeps the single DuckDB-writer slot and the next build waits for it forever.
+    """
+    recovered = []
+    in_flight = dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    for run in instance.get_runs(filters=in_flight):
+        pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
+        if pid and host == socket.gethostname() and not _alive(int(pid)):
+            instance.report_run_failed(run, f"the kpi process {pid} that ran it is gone")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            recovered.append(run.run_id)
+    return recovered
+
+
 def run_range(start: date | None = None, end: date | None = None, job_name: str = BUILD_JOB) -> bool:
     """Execute the job over [start, end] as a single run recorded in the Dagster instance; True on success."""
     from dagster_project.definitions import defs
@@ -35,9 +65,12 @@ def run_range(start: date | None = None, end: date | None = None, job_name: str 
     first, last = partition_range(start, end)
     job = defs().resolve_job_def(job_name)
     with dg.DagsterInstance.get() as instance:
+        for run_id in recover_abandoned_runs(instance):
+            print(f"marked abandoned run {run_id} as failed and freed its slots")
         result = job.execute_in_process(
             instance=instance,
-            tags={RANGE_START_TAG: first, RANGE_END_TAG: last},
+            tags={RANGE_START_TAG: first, RANGE_END_TAG: last, PID_TAG: str(os.getpid()),
+                  HOST_TAG: socket.gethostname()},
             raise_on_error=False,
         )
     print(f"{job_name} {first}…{last}: {'succeeded' if result.success else 'FAILED'} (run {result.run_id})")

@@ -19,6 +19,8 @@ def instance_config() -> dict:
     config: dict = {
         "telemetry": {"enabled": False},
         # DuckDB allows one writer per file: one run at a time, one writing step at a time.
+        # The daemon fails runs whose worker died and frees the pool slots they held.
+        "run_monitoring": {"enabled": True, "poll_interval_seconds": 30, "free_slots_after_run_end_seconds": 30},
         "concurrency": {
             "pools": {"default_limit": 1, "granularity": "op"},
             "runs": {"max_concurrent_runs": 1},
