@@ -35,10 +35,11 @@ CAMPAIGN_NAME = r"^(?:search|social|display)_"
 
 # Volume bands against the trailing 7-day median. Ad reports have one row per campaign a day, so the median is
 # exact and both directions are judged at the usual 0.2×–5×. CRM and orders volumes follow the week (weekend days
-# load a tenth of a weekday in the sample data), so a drop is only judged below 0.05× (a lost or partial load);
-# activities stop entirely on holidays, so only spikes are judged. Medians under 5 rows are noise.
+# load a tenth of a weekday in the sample data, and holidays load nothing), so for them only a spike blocks; a
+# drop below 0.05× (a lost or partial load) is a warning. Medians under 5 rows are noise.
 ADS_VOLUME = {"low": 0.2, "high": 5.0, "min_median": 1}
-WEEKLY_VOLUME = {"low": 0.05, "high": 5.0, "min_median": 5}
+WEEKLY_VOLUME = {"low": 0.0, "high": 5.0, "min_median": 5}
+WEEKLY_DROP = {"low": 0.05, "high": float("inf"), "min_median": 5, "blocking": False}
 SPIKES_ONLY = {"low": 0.0, "high": 5.0, "min_median": 5}
 
 
@@ -88,6 +89,8 @@ def _suite(
                                   name="plausibility", blocking=False, what="plausibility limits"))
     if partitioned and volume is not None:
         specs.append(volume_check(relation, **volume))
+        if volume is WEEKLY_VOLUME:
+            specs.append(volume_check(relation, **WEEKLY_DROP))
     if partitioned and timestamp:
         specs.append(freshness_check(relation, timestamp, max_lag_hours))
     return specs
