@@ -110,12 +110,24 @@ def test_weekly_report_png_and_csv(alert_stacks):
             " from marts.kpi_scorecard where scope_level = 'company' and basis = 'target'").fetchall()
 
     def num(x):
-        return None if x in ("", None) else round(float(x), 4)
+        """A number from the CSV as the chart formats it (',.2f' amounts, '.0%' attainment)."""
+        # Superset writes a missing value (NULL in the mart) as NaN.
+        if x is None or x.strip().lower() in ("", "nan"):
+            return None
+        x = x.replace(",", "")
+        return float(x[:-1]) / 100 if x.endswith("%") else float(x)
 
-    got_rows = sorted((r["period_start"][:10], r["kpi_label"], num(r["kpi_value"]), num(r["target_value"]),
-                       num(r["attainment"]), r["status"]) for r in got)
-    want_rows = sorted((p, k, num(v), num(t), num(a), s) for p, k, v, t, a, s in want)
-    assert got_rows == want_rows and len(want_rows) > 0
+    got_rows = {(r["period_start"][:10], r["kpi_label"]): (num(r["kpi_value"]), num(r["target_value"]),
+                                                            num(r["attainment"]), r["status"]) for r in got}
+    want_rows = {(p, k): (v, t, a, s) for p, k, v, t, a, s in want}
+    assert len(want_rows) > 0 and got_rows.keys() == want_rows.keys()
+    for key, (v, t, a, s) in want_rows.items():
+        gv, gt, ga, gs = got_rows[key]
+        assert gs == s, key
+        for got_value, want_value, tol in ((gv, v, 0.005), (gt, t, 0.005), (ga, a, 0.005)):
+            assert (got_value is None) == (want_value is None), key
+            if want_value is not None:
+                assert got_value == pytest.approx(want_value, abs=tol), key
 
 
 @pytest.mark.parametrize("name", STACKS)
