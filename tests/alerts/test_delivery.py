@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import struct
 import time
@@ -115,7 +116,8 @@ def test_weekly_report_png_and_csv(alert_stacks):
         if x is None or x.strip().lower() in ("", "nan"):
             return None
         x = x.replace(",", "")
-        return float(x[:-1]) / 100 if x.endswith("%") else float(x)
+        value = float(x[:-1]) / 100 if x.endswith("%") else float(x)
+        return None if math.isnan(value) else value
 
     got_rows = {(r["period_start"][:10], r["kpi_label"]): (num(r["kpi_value"]), num(r["target_value"]),
                                                             num(r["attainment"]), r["status"]) for r in got}
