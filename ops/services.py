@@ -90,16 +90,16 @@ def start(service: Service) -> int:
     if pid:
         return pid
     run_dir().mkdir(parents=True, exist_ok=True)
-    log = open(run_dir() / f"{service.name}.log", "ab")
-    proc = subprocess.Popen(
-        [str(REPO / service.command[0]), *service.command[1:]],
-        cwd=REPO,
-        env=dict(os.environ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    with open(run_dir() / f"{service.name}.log", "ab") as log:
+        proc = subprocess.Popen(
+            [str(REPO / service.command[0]), *service.command[1:]],
+            cwd=REPO,
+            env=dict(os.environ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     _pidfile(service).write_text(str(proc.pid))
     return proc.pid
 
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for service in chosen:
             pid = _read_pid(service)
-            print(f"{service.name}: {'running (pid %d)' % pid if pid else 'stopped'}")
+            print(f"{service.name}: {f'running (pid {pid})' if pid else 'stopped'}")
     return 0
 
 

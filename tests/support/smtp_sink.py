@@ -7,6 +7,7 @@ import email.policy
 import socket
 import time
 from email.message import EmailMessage
+from typing import Self
 
 from aiosmtpd.controller import Controller
 
@@ -21,7 +22,7 @@ class _Collector:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
@@ -44,7 +45,7 @@ class SmtpSink:
             time.sleep(0.1)
         return list(self.messages)
 
-    def __enter__(self) -> SmtpSink:
+    def __enter__(self) -> Self:
         self._controller.start()
         return self
 

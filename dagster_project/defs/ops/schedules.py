@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.build import BUILD_JOB, REBUILD_JOB
 from dagster_project.environment import settings
 from dagster_project.partitions import daily_partitions
-
-from dagster_project.build import BUILD_JOB, REBUILD_JOB
 
 
 def build_job() -> dg.UnresolvedAssetJobDefinition:

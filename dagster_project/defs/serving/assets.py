@@ -1,7 +1,7 @@
 """The serving snapshot: what Superset reads, published only after the marts pass their blocking checks."""
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -42,7 +42,7 @@ def check_summary(context: dg.AssetExecutionContext, checks: Sequence[dg.AssetCh
                 "partition": record.partition if record else None,
                 "run_id": record.run_id if record else None,
                 "checked_at": (
-                    datetime.fromtimestamp(record.create_timestamp, tz=timezone.utc).replace(tzinfo=None)
+                    datetime.fromtimestamp(record.create_timestamp, tz=UTC).replace(tzinfo=None)
                     if record
                     else None
                 ),
@@ -70,7 +70,7 @@ def build_serving_asset(
         description="Read-only DuckDB snapshot of the marts and data-health tables that Superset serves.",
     )
     def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        built_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        built_at = datetime.now(UTC).replace(tzinfo=None)
         with warehouse.connect() as con:
             checks = check_summary(context, checks_to_report)
             extra_checks = (
@@ -88,8 +88,8 @@ def build_serving_asset(
                         "partition_start": context.run.tags.get("dagster/asset_partition_range_start"),
                         "partition_end": context.run.tags.get("dagster/asset_partition_range_end"),
                         "checks_total": len(checks),
-                        "checks_passed": int((checks["passed"] == True).sum()),  # noqa: E712
-                        "checks_failed": int((checks["passed"] == False).sum()),  # noqa: E712
+                        "checks_passed": int((checks["passed"] == True).sum()),
+                        "checks_failed": int((checks["passed"] == False).sum()),
                         "quarantined_rows": int(quarantine["rows_quarantined"].sum()) if len(quarantine) else 0,
                         "newest_partition": freshness["last_partition_date"].max() if len(freshness) else None,
                     }
