@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from kpi_bi.alert_sql import LISTING_COLUMNS, AlertConfigError, count_sql, listing_sql
-from kpi_bi.bundle import ASSETS_DIR, BUNDLE_ROOT, SERVING_PATH_PLACEHOLDER, load_assets
+from kpi_bi.bundle import ASSETS_DIR, SERVING_PATH_PLACEHOLDER, load_assets
 from kpi_bi.datasets import render_dataset
 from kpi_bi.env import SUPERSET_DIR, SupersetSettings
 from kpi_bi.query_context import render_chart
@@ -224,7 +224,6 @@ def _load_schema(schema_cls: Any, payload: dict[str, Any], key: str) -> dict[str
 def sync(cfg: SupersetSettings, path: Path | None = None) -> dict[str, int]:
     """Make Superset's managed alerts and reports exactly the file's (run inside an app context with g.user set)."""
     from flask import g
-    from superset import db
     from superset.commands.importers.v1.assets import ImportAssetsCommand
     from superset.commands.report.create import CreateReportScheduleCommand
     from superset.commands.report.delete import DeleteReportScheduleCommand
@@ -235,6 +234,8 @@ def sync(cfg: SupersetSettings, path: Path | None = None) -> dict[str, int]:
     from superset.models.slice import Slice
     from superset.reports.models import ReportSchedule
     from superset.reports.schemas import ReportSchedulePostSchema, ReportSchedulePutSchema
+
+    from superset import db
 
     config = load(path)
     contents = render_assets(cfg, config)

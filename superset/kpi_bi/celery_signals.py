@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 log = logging.getLogger("kpi_bi.celery")
@@ -25,7 +25,7 @@ def eta_as_datetime(task_id: str | None = None, task: Any = None, **_: Any) -> N
     if isinstance(eta, str):
         parsed = datetime.fromisoformat(eta)
         if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
         task.request.eta = parsed
 
 

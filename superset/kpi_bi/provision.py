@@ -108,10 +108,10 @@ def provision(print_login: bool = False) -> dict[str, object]:
 def provision_alerts() -> dict[str, object]:
     """Sync only alerts.yaml into an already provisioned Superset (bin/provision --alerts-only)."""
     from flask import g
-    from superset import security_manager
     from superset.app import create_app
 
     from kpi_bi import alerts
+    from superset import security_manager
 
     cfg = settings()
     app = create_app()

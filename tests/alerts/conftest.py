@@ -8,9 +8,9 @@ import socket
 import subprocess
 import time
 import uuid
-from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -19,8 +19,8 @@ import requests
 import yaml
 
 from tests.alerts.sinks import TimedSmtpSink, WebhookSink
-from tests.superset.conftest import SUPERSET_DIR, _free_port, _pg, serving_build  # noqa: F401 - fixture reuse
 from tests.superset.client import SupersetClient
+from tests.superset.conftest import SUPERSET_DIR, _free_port, _pg, serving_build  # noqa: F401 - fixture reuse
 
 REDIS_DB = int(os.environ.get("KPI_TEST_REDIS_DB", "13"))
 DROP_CHANNEL, HEALTHY_CHANNEL = "paid_search", "referral"

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 from tests.support.smtp_sink import SmtpSink
 
@@ -18,7 +19,7 @@ class WebhookSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's hook name
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 kind = self.headers.get("Content-Type", "")
                 sink.posts.append({"content_type": kind, "body": json.loads(body) if "json" in kind else body})
@@ -39,7 +40,7 @@ class WebhookSink:
 class TimedSmtpSink(SmtpSink):
     """The SMTP sink plus the wall-clock time each message was first seen (polled every 50 ms)."""
 
-    def __enter__(self) -> TimedSmtpSink:
+    def __enter__(self) -> Self:
         super().__enter__()
         self.arrivals: list[float] = []
         self._stop = threading.Event()

@@ -8,12 +8,11 @@ from types import SimpleNamespace
 
 import duckdb
 import pytest
+from kpi_bi import alert_sql, alerts
+from kpi_bi.celery_signals import browser_problems, eta_as_datetime
 
 from tests.alerts.conftest import DROP_CHANNEL, HEALTHY_CHANNEL, inject_conversion_drop
 from tests.superset.conftest import SUPERSET_DIR, serving_build  # noqa: F401 - fixture reuse
-
-from kpi_bi import alert_sql, alerts  # noqa: E402 - on sys.path via tests.superset.conftest
-from kpi_bi.celery_signals import browser_problems, eta_as_datetime  # noqa: E402
 
 
 @pytest.fixture(scope="module")

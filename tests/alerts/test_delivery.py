@@ -14,7 +14,7 @@ import duckdb
 import pytest
 import yaml
 
-from tests.alerts.conftest import DROP_CHANNEL, HEALTHY_CHANNEL
+from tests.alerts.conftest import DROP_CHANNEL
 
 pytestmark = pytest.mark.e2e
 STACKS = ("sqlite_embedded", "postgres_redis")
@@ -38,8 +38,8 @@ def _html(msg) -> str:
 
 
 def _cells(html: str) -> list[list[str]]:
-    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, flags=re.S)
-    return [[c.strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.S)] for row in rows]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, flags=re.DOTALL)
+    return [[c.strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.DOTALL)] for row in rows]
 
 
 def _expected_conversion(serving, channel: str) -> tuple[float, float]:
