@@ -5,7 +5,6 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.environment import settings
-from dagster_project.instance import relax_sqlite_durability
 from dagster_project.warehouse import WarehouseResource
 
 
@@ -14,7 +13,6 @@ def defs() -> dg.Definitions:
     # Domains are imported here so that settings are read when the definitions are built, not at import.
     from dagster_project.defs import ingest, ops, quality, serving, transform
 
-    relax_sqlite_durability()
     config = settings()
     domains = [ingest.build_defs(), transform.build_defs()]
     marts = [key for d in domains for a in d.assets or [] for key in a.keys if key.path[0] == "marts"]

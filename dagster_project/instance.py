@@ -32,6 +32,21 @@ def instance_config() -> dict:
         if pg_url.startswith("postgresql://"):
             pg_url = "postgresql+psycopg2://" + pg_url[len("postgresql://"):]
         config["storage"] = {"postgres": {"postgres_url": pg_url}}
+    else:
+        # Dagster's default SQLite layout, with the event log kept-engine and fsync-free (dagster_project/storage.py).
+        home = str(dagster_home())
+        config["run_storage"] = {
+            "module": "dagster._core.storage.runs", "class": "SqliteRunStorage",
+            "config": {"base_dir": f"{home}/history"},
+        }
+        config["event_log_storage"] = {
+            "module": "dagster_project.storage", "class": "KeptEngineSqliteEventLogStorage",
+            "config": {"base_dir": f"{home}/history/runs"},
+        }
+        config["schedule_storage"] = {
+            "module": "dagster._core.storage.schedules", "class": "SqliteScheduleStorage",
+            "config": {"base_dir": f"{home}/schedules"},
+        }
     return config
 
 
@@ -46,31 +61,6 @@ def write_instance_config() -> Path:
     os.environ["DAGSTER_HOME"] = str(home)
     # One planned event per asset for a day range rather than one per asset per day (see ops/bin/*).
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
+    # The per-day materializations of a range run are stored in batches (dagster_project/storage.py).
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "1000")
     return home
-
-
-
-def relax_sqlite_durability() -> None:
-    """Skip fsync on the embedded (SQLite) instance storage, which otherwise dominates a day-range run.
-
-    Dagster writes one event per asset per partition day and commits each; on SQLite every commit waits for the
-    disk (~15 ms here), so a two-year build spent minutes on bookkeeping. `synchronous=OFF` keeps the database
-    safe from a crashed process (only an OS crash or power cut can lose the last events). PostgreSQL storage
-    (KPI_DAGSTER_PG_URL) is unaffected.
-    """
-    global _RELAXED
-    if _RELAXED:
-        return
-    import sqlalchemy as sa
-
-    @sa.event.listens_for(sa.engine.Engine, "connect")
-    def _no_fsync(dbapi_connection, _record) -> None:
-        if type(dbapi_connection).__module__.startswith("sqlite3"):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("pragma synchronous = off")
-            cursor.close()
-
-    _RELAXED = True
-
-
-_RELAXED = False

@@ -22,5 +22,5 @@ def build_defs(domains: Sequence[dg.Definitions]) -> dg.Definitions:
             for key in sorted(assets_def.keys, key=lambda k: k.to_user_string()):
                 specs = suites.get(tuple(key.path))
                 if specs:
-                    checks += build_checks(key, assets_def.partitions_def, specs)
+                    checks.append(build_checks(key, assets_def.partitions_def, specs))
     return dg.Definitions(asset_checks=checks)

@@ -76,6 +76,7 @@ class GxRunner:
         self._batches: dict[str, object] = {}
         self._suites: dict[str, gx.ExpectationSuite] = {}
         self._rendered_suites: set[str] = set()
+        self._pending: list[ValidationResultIdentifier] = []
         # GX logs every metric it resolves at INFO; a check's own metadata carries what matters
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
@@ -93,7 +94,7 @@ class GxRunner:
         return self._batches[asset_name]
 
     def validate(self, asset_name: str, spec: CheckSpec, frame: pd.DataFrame, run_name: str) -> Validation:
-        """Validate `frame` against the spec's suite and render its Data Docs page."""
+        """Validate `frame` against the spec's suite and keep the result for `render`."""
         suite_name = f"{asset_name}.{spec.name}"
         suite = self._suite(suite_name, spec)
         batch = self._batch_definition(asset_name).get_batch(batch_parameters={"dataframe": frame})
@@ -107,21 +108,29 @@ class GxRunner:
             batch_identifier=asset_name.replace(".", "__"),
         )
         self.context.validation_results_store.set(key, result)
-        identifiers: list = [key]
-        if suite_name not in self._rendered_suites:
-            identifiers.append(ExpectationSuiteIdentifier(name=suite_name))
-        self.context.build_data_docs(site_names=[SITE], resource_identifiers=identifiers, build_index=False)
-        # the in-memory store only feeds this render; dropping the result keeps a long run's memory flat
-        self.context.validation_results_store.remove_key(key)
+        self._pending.append(key)
         *folders, leaf = key.to_tuple()
-        page = self.docs_dir.joinpath("validations", *folders, f"{leaf}.html")
-        pages = [page]
-        if suite_name not in self._rendered_suites:
+        return Validation(result=result, page=self.docs_dir.joinpath("validations", *folders, f"{leaf}.html"))
+
+    def render(self) -> None:
+        """Render the Data Docs pages of every validation since the last render (and of new suites), in one pass."""
+        if not self._pending:
+            return
+        keys, self._pending = self._pending, []
+        suites = {k.expectation_suite_identifier.name for k in keys} - self._rendered_suites
+        identifiers: list = [*keys, *(ExpectationSuiteIdentifier(name=s) for s in sorted(suites))]
+        self.context.build_data_docs(site_names=[SITE], resource_identifiers=identifiers, build_index=False)
+        pages = []
+        for key in keys:
+            # the in-memory store only feeds this render; dropping the result keeps a long run's memory flat
+            self.context.validation_results_store.remove_key(key)
+            *folders, leaf = key.to_tuple()
+            pages.append(self.docs_dir.joinpath("validations", *folders, f"{leaf}.html"))
+        for suite_name in suites:
             *folders, leaf = suite_name.split(".")
             pages.append(self.docs_dir.joinpath("expectations", *folders, f"{leaf}.html"))
-            self._rendered_suites.add(suite_name)
+        self._rendered_suites |= suites
         make_offline(self.docs_dir, pages)
-        return Validation(result=result, page=page)
 
 
 @functools.cache
