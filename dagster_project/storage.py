@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 from dagster import DagsterEventType, EventLogEntry
-from dagster._core.storage.event_log import SqliteEventLogStorage, SqlEventLogStorageTable
+from dagster._core.storage.event_log import SqlEventLogStorageTable, SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
 from sqlalchemy.pool import NullPool
 
@@ -69,9 +69,8 @@ class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
-            with engine.connect() as conn:
-                with conn.begin():
-                    yield conn
+            with engine.connect() as conn, conn.begin():
+                yield conn
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         """Store a range run's per-partition materializations (or observations) of one asset in two transactions.
