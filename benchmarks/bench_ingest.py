@@ -21,18 +21,22 @@ started = time.monotonic()
 import dagster as dg
 from dagster_project.defs.ingest import build_defs
 from dagster_project.defs.ingest.resources import ingest_resources
+from dagster_project.instance import write_instance_config
 imported = time.monotonic()
+# the instance `kpi build` uses (DAGSTER_HOME from the environment): per-day event bookkeeping is part of the cost
+write_instance_config()
+instance = dg.DagsterInstance.get()
 first, last, reference = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 defs = build_defs()
 assets = [a for a in defs.assets if a.partitions_def is not None]
 result = dg.materialize(
     assets, tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
     resources=ingest_resources(),
-    instance=dg.DagsterInstance.ephemeral(),
+    instance=instance,
 )
 if reference:
     dg.materialize([a for a in defs.assets if a.partitions_def is None], resources=ingest_resources(),
-                   instance=dg.DagsterInstance.ephemeral())
+                   instance=instance)
 done = time.monotonic()
 rows = {}
 for event in result.get_asset_materialization_events():
