@@ -43,7 +43,7 @@ up: demo-data  ## build (first time), provision Superset, start Dagster (3000) a
 	  else $(UV) run kpi build; fi
 	superset/bin/provision
 	$(UV) run python ops/services.py up
-	@superset/bin/provision --print-login
+	@superset/bin/provision --login-only
 
 down:  ## stop exactly what `make up` started
 	@python3 ops/services.py down

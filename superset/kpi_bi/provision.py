@@ -99,10 +99,19 @@ def provision(print_login: bool = False) -> dict[str, object]:
         summary["users"] = users
 
     if print_login:
-        url = f"http://{'127.0.0.1' if cfg.bind == '0.0.0.0' else cfg.bind}:{cfg.port}/"
-        print(f"Superset: {url}  user {cfg.admin_username}  password {admin_password}")
-        print(f"demo users {', '.join(summary.get('users', {}))}: passwords in {secrets_dir()}/superset_*_password")
+        print_login_details(list(summary.get("users", {})))
     return summary
+
+
+def print_login_details(demo_users: list[str] | None = None) -> None:
+    """The URL and the admin's login, without touching Superset (`make up` prints them once the servers run)."""
+    cfg = settings()
+    url = f"http://{'127.0.0.1' if cfg.bind == '0.0.0.0' else cfg.bind}:{cfg.port}/"
+    password = secret("SUPERSET_ADMIN_PASSWORD", "superset_admin_password")
+    print(f"Superset: {url}  user {cfg.admin_username}  password {password}")
+    if demo_users is None:
+        demo_users = sorted(DEMO_USERS)
+    print(f"demo users {', '.join(demo_users)} and a demo rep: passwords in {secrets_dir()}/superset_*_password")
 
 
 def provision_alerts() -> dict[str, object]:
@@ -126,10 +135,14 @@ def provision_alerts() -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--print-login", action="store_true", help="print the URL and the admin's login")
+    parser.add_argument("--login-only", action="store_true", help="only print the URL and the admin's login")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors")
     parser.add_argument("--alerts-only", action="store_true", help="only sync alerts.yaml (KPI_ALERTS_FILE)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(levelname)s %(message)s")
+    if args.login_only:
+        print_login_details()
+        return 0
     summary = provision_alerts() if args.alerts_only else provision(print_login=args.print_login)
     if not args.print_login:
         for key, value in summary.items():
