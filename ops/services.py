@@ -156,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         for service in chosen:
             wait_healthy(service)
             print(f"{service.name} is up", flush=True)
+        for service in chosen:
+            if service.name in ("dagster-webserver", "superset-web"):
+                print(f"{service.name}: {service.health_url.rsplit('/', 1)[0]}/")
     elif args.action == "down":
         for service in reversed(chosen):
             print(f"{service.name}: {'stopped' if stop(service) else 'not running'}")

@@ -1,4 +1,5 @@
 -- Invariant: the daily mart summed over a month equals the monthly company figures.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_monthly'}}}) }}  {#- reported as a check of kpi_monthly -#}
 with daily as (
 
     select

@@ -1,4 +1,5 @@
 -- Each mart has one row per declared grain.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_monthly'}}}) }}  {#- reported as a check of kpi_monthly -#}
 {%- set grains = {
     'kpi_monthly': ['month_start', 'owner_level', 'owner_id'],
     'kpi_channel_monthly': ['month_start', 'channel'],

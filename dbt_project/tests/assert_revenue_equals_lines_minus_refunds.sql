@@ -1,4 +1,5 @@
 -- Invariant: company net revenue over all months = order lines − refunds of non-cancelled orders, in USD.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_monthly'}}}) }}  {#- reported as a check of kpi_monthly -#}
 with lines as (
 
     select coalesce(sum(gross_amount_usd), 0) as total

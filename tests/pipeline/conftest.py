@@ -37,6 +37,8 @@ class Stack:
             "KPI_SOURCES_DIR": str(self.sources),
             "KPI_MAPPINGS_DIR": str(self.root / "mappings"),
             "KPI_START_DATE": START.isoformat(),
+            # every Dagster event on the console: the crash test waits for a step to start
+            "KPI_LOG_LEVEL": "DEBUG",
             "DAGSTER_HOME": str(self.root / "dagster_home"),
         }
 

@@ -8,4 +8,6 @@ from dagster_project.defs.ingest.assets import build_ingest_assets
 def build_defs() -> dg.Definitions:
     from dagster_project.defs.ingest.sensors import build_file_drop_sensor
 
-    return dg.Definitions(assets=build_ingest_assets(), sensors=[build_file_drop_sensor()])
+    assets = build_ingest_assets()
+    partitioned = [key for a in assets if a.partitions_def is not None for key in a.keys]
+    return dg.Definitions(assets=assets, sensors=[build_file_drop_sensor(partitioned)])
