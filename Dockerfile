@@ -5,6 +5,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
+# .pyc written at install time, as `make sync` does: services start without compiling their imports
+ENV UV_COMPILE_BYTECODE=1
 COPY pyproject.toml uv.lock README.md ./
 COPY superset/pyproject.toml superset/uv.lock superset/
 RUN uv sync --frozen --no-install-project \

@@ -23,9 +23,11 @@ uv:
 	@command -v $(UV) >/dev/null 2>&1 || { echo "installing uv $(UV_VERSION)"; \
 	  python3 -m pip install --user --quiet "uv==$(UV_VERSION)"; }
 
+# Bytecode is compiled at install time: every process (dbt, Dagster, Superset, Celery) then starts from .pyc, even
+# where PYTHONDONTWRITEBYTECODE is set, instead of compiling its imports from source on each start.
 sync: uv  ## install both locked environments (pipeline and Superset)
-	$(UV) sync --frozen --quiet
-	cd superset && $(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
+	cd superset && $(UV) sync --frozen --quiet --compile-bytecode
 	@bash scripts/install_chromium.sh
 
 demo-data: sync  ## generate the demo sources if none exist
