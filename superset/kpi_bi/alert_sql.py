@@ -155,6 +155,11 @@ def _change_vs_previous(alert: dict[str, Any]) -> str:
     beyond = _number(cond.get("beyond"), "beyond", key)
     recent = int(_number(cond.get("recent_days", 7), "recent_days", key))
     baseline = int(_number(cond.get("baseline_days", 28), "baseline_days", key))
+    # Conversions lag their leads: a lead of the last few days has not had time to become a deal yet. lag_days
+    # leaves the newest days out of both windows, so the recent window holds leads old enough to have converted.
+    lag = int(_number(cond.get("lag_days", 0), "lag_days", key))
+    if lag < 0:
+        raise AlertConfigError(f"alert {key!r}: lag_days must not be negative")
     direction = cond.get("direction", "down")
     if direction not in ("down", "up"):
         raise AlertConfigError(f"alert {key!r}: direction must be down or up, not {direction!r}")
@@ -169,6 +174,7 @@ def _change_vs_previous(alert: dict[str, Any]) -> str:
         return (f"sum(case when {in_window} then {num} end)"
                 f" / nullif(sum(case when {in_window} then {den} end), 0)")
 
+    lag_text = f" ending {lag} days before the last day" if lag else " up to the last day"
     factor = 1 - beyond if direction == "down" else 1 + beyond
     op = "<" if direction == "down" else ">"
     return f"""
@@ -179,8 +185,8 @@ windows as (
     select
         {scope_col} as scope_id,
         max(as_of_date) as as_of_date,
-        cast({window(0, recent)} as double) as recent_value,
-        cast({window(recent, recent + baseline)} as double) as baseline_value
+        cast({window(lag, lag + recent)} as double) as recent_value,
+        cast({window(lag + recent, lag + recent + baseline)} as double) as baseline_value
     from marts.kpi_sales_daily
     cross join as_of
     where {_in_list(scope_col, ids)}
@@ -193,7 +199,7 @@ select
     round(recent_value, 4) as value,
     round(baseline_value * {factor}, 4) as threshold,
     'changed ' || cast(round(100 * (recent_value / baseline_value - 1), 1) as varchar) || ' %' as status,
-    'last {recent} days against the {baseline} days before (' || cast(round(baseline_value, 4) as varchar) || ')'
+    '{recent} days{lag_text} against the {baseline} days before (' || cast(round(baseline_value, 4) as varchar) || ')'
         as note
 from windows
 where recent_value {op} baseline_value * {factor}

@@ -55,13 +55,14 @@ class AlertStack:
 
 
 def inject_conversion_drop(serving: Path) -> None:
-    """Leads on the last day: one channel converts none (a drop), another as well as its baseline (healthy)."""
+    """Leads of two weeks before the last day (old enough to have converted, as the conversion alert's lag_days asks):
+    one channel converts none (a drop), another as well as its baseline (healthy)."""
     with duckdb.connect(str(serving)) as con:
         as_of = con.execute("select max(date_day) from marts.kpi_sales_daily").fetchone()[0]
         rows = []
         for channel, recent_with_deal in ((DROP_CHANNEL, 0), (HEALTHY_CHANNEL, 20)):
-            rows.append((f"{as_of}", channel, 40, recent_with_deal))
-            rows.append((f"{as_of - timedelta(days=14)}", channel, 40, 20))
+            rows.append((f"{as_of - timedelta(days=14)}", channel, 40, recent_with_deal))
+            rows.append((f"{as_of - timedelta(days=28)}", channel, 40, 20))
         for day, channel, leads, with_deal in rows:
             con.execute(
                 "insert into marts.kpi_sales_daily (date_day, rep_id, team_id, region, channel, leads, leads_with_deal,"

@@ -43,10 +43,14 @@ def test_conditions_fire_only_on_breaches(serving):
     def count(**alert):
         return _run(serving, alert_sql.count_sql({"key": "t", **alert}))[0][0][0]
 
-    drop = {"kind": "change_vs_previous", "beyond": 0.2}
+    drop = {"kind": "change_vs_previous", "beyond": 0.2, "lag_days": 14}
     assert count(kpi="conversion_lead_to_deal", scope={"level": "channel", "ids": [DROP_CHANNEL]}, condition=drop) == 1
     assert count(kpi="conversion_lead_to_deal", scope={"level": "channel", "ids": [HEALTHY_CHANNEL]},
                  condition=drop) == 0
+    # without the lag the recent window is the last 7 days, which do not hold the injected leads of 14 days ago
+    no_lag = {**drop, "lag_days": 0}
+    assert count(kpi="conversion_lead_to_deal", scope={"level": "channel", "ids": [DROP_CHANNEL]},
+                 condition=no_lag) == 0
     # The fixture's February company revenue is negative against a 40 000 target: pace far under 90 %.
     assert count(kpi="revenue", condition={"kind": "pace_under", "ratio": 0.9}) == 1
     assert count(kpi="revenue", condition={"kind": "pace_under", "ratio": -5}) == 0
