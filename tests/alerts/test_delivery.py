@@ -43,13 +43,14 @@ def _cells(html: str) -> list[list[str]]:
 
 
 def _expected_conversion(serving, channel: str) -> tuple[float, float]:
-    """(last 7 days, 0.8 × the 28 days before) of leads_with_deal / leads for a channel, computed here independently."""
+    """(the 7 days ending 14 days before the last day, 0.8 × the 28 days before those) of leads_with_deal / leads for a
+    channel, computed here independently; alerts.yaml's conversion_drop leaves the newest 14 days out (lag_days)."""
     with duckdb.connect(str(serving), read_only=True) as con:
         as_of = con.execute("select max(date_day) from marts.kpi_sales_daily").fetchone()[0]
         rows = con.execute("select date_day, leads, leads_with_deal from marts.kpi_sales_daily where channel = ?",
                            [channel]).fetchall()
-    recent = [(l, w) for d, l, w in rows if 0 <= (as_of - d).days < 7]
-    base = [(l, w) for d, l, w in rows if 7 <= (as_of - d).days < 35]
+    recent = [(l, w) for d, l, w in rows if 14 <= (as_of - d).days < 21]
+    base = [(l, w) for d, l, w in rows if 21 <= (as_of - d).days < 49]
     recent_v = sum(w for _, w in recent) / sum(l for l, _ in recent)
     base_v = sum(w for _, w in base) / sum(l for l, _ in base)
     return recent_v, 0.8 * base_v
