@@ -1,4 +1,5 @@
-"""Celery signal handlers for Superset's report worker: a string eta made a datetime (#25969) and a browser check."""
+"""Celery signal handlers for Superset's report worker: a string eta made a datetime (#25969), the alert's rows in
+webhook messages, and a browser check."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ def eta_as_datetime(task_id: str | None = None, task: Any = None, **_: Any) -> N
         task.request.eta = parsed
 
 
+def webhook_rows(task: Any = None, **_: Any) -> None:
+    """Before a report task: webhook messages carry the alert's rows (kpi_bi.webhook)."""
+    if task is not None and getattr(task, "name", None) == REPORT_TASK:
+        from kpi_bi import webhook
+
+        webhook.install()
+
+
 def browser_problems(chromium: str, chromedriver: str) -> list[str]:
     """What is missing for PNG/PDF reports (empty when the browser and its driver are both there)."""
     problems = []
@@ -51,5 +60,6 @@ def connect(chromium: str, chromedriver: str) -> None:
     from celery.signals import task_prerun, worker_ready
 
     task_prerun.connect(eta_as_datetime, weak=False, dispatch_uid="kpi_bi.eta_as_datetime")
+    task_prerun.connect(webhook_rows, weak=False, dispatch_uid="kpi_bi.webhook_rows")
     worker_ready.connect(lambda **_: check_browser(chromium, chromedriver), weak=False,
                          dispatch_uid="kpi_bi.check_browser")

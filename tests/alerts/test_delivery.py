@@ -74,7 +74,14 @@ def test_conversion_drop_fires_with_value_and_threshold(alert_stacks, name):
     assert not [m for m in stack.smtp.messages if "Healthy channel" in m["Subject"]]
     schedules = {r["name"]: r for r in stack.client().get("/api/v1/report/?q=(page_size:100)").json()["result"]}
     assert schedules["Healthy channel conversion drop"]["last_state"] == "Not triggered"
-    assert any(CONVERSION in str(p["body"]) for p in stack.webhook.posts), stack.webhook.posts
+    hooks = [p["body"] for p in stack.webhook.posts if CONVERSION in str(p["body"])]
+    assert hooks, stack.webhook.posts
+    # the webhook carries the same rows as the e-mail: scope, value and threshold
+    hook_rows = hooks[0]["rows"]
+    assert [r["scope"] for r in hook_rows] == [f"channel {DROP_CHANNEL}"]
+    assert hook_rows[0]["value"] == pytest.approx(value, abs=1e-4)
+    assert hook_rows[0]["threshold"] == pytest.approx(threshold, abs=1e-4)
+    assert f"channel {DROP_CHANNEL}" in hooks[0]["text"]
     minute = arrived - arrived % 60
     print(f"\n{name}: conversion alert e-mail {arrived - minute:.1f} s after the tick")
 
