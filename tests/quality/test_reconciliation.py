@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -64,3 +65,20 @@ def test_a_later_refund_and_status_change_are_followed(warehouse):
         """)
         con.execute("update marts.fct_orders set status = 'cancelled', net_amount_usd = 0 where order_id = 35")
     assert _reconciliation(warehouse).passed
+
+
+def _plausibility(warehouse):
+    result = run_with_checks(warehouse, [("marts", "fct_orders")], FIRST, LAST)
+    (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.asset_check_key.name == "plausibility"]
+    return evaluation
+
+
+@pytest.mark.parametrize("refund_share, plausible", [(1.03, True), (1.2, False)])
+def test_a_refund_beyond_its_sale_warns_unless_it_is_fx(warehouse, refund_share, plausible):
+    """A full refund converted at a later rate may exceed the sale by the FX move; 20 % more is not an FX move."""
+    with duckdb.connect(warehouse.path) as con:
+        con.execute("update marts.fct_orders set refunded_amount_usd = gross_amount_usd * ?, "
+                    "net_amount_usd = gross_amount_usd * (1 - ?) where order_id = 33", [refund_share, refund_share])
+    evaluation = _plausibility(warehouse)
+    assert evaluation.passed is plausible
+    assert evaluation.severity == dg.AssetCheckSeverity.WARN

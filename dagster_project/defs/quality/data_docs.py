@@ -95,6 +95,8 @@ def write_index(site_dir: Path, rows: Iterable[Mapping[str, object]]) -> Path:
                 link = html.escape(str(page))
         status = "passed" if row.get("passed") else "failed"
         observed = row.get("observed_value")
+        start, end = row.get("partition_start"), row.get("partition_end")
+        window = f"{start} … {end}" if start and end else "whole table"
         body.append(
             "<tr>"
             f"<td>{html.escape(str(row.get('checked_at', ''))[:19])}</td>"
@@ -102,8 +104,7 @@ def write_index(site_dir: Path, rows: Iterable[Mapping[str, object]]) -> Path:
             f"<td>{html.escape(str(row.get('check_name', '')))}</td>"
             f"<td>{html.escape(str(row.get('severity', '')))}</td>"
             f'<td class="{status}">{status}</td>'
-            f"<td>{html.escape(str(row.get('partition_start') or ''))} … "
-            f"{html.escape(str(row.get('partition_end') or ''))}</td>"
+            f"<td>{html.escape(window)}</td>"
             f"<td>{'' if observed is None else html.escape(f'{observed:g}')}</td>"
             f"<td>{link}</td>"
             "</tr>"

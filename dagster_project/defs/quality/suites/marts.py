@@ -37,11 +37,13 @@ def mart_suites() -> dict[str, list[CheckSpec]]:
                 what="no negative revenue, unique orders",
             ),
             values_check(
-                f"{SCHEMA}.fct_orders", "order_date >= $start and order_date < $end",
+                f"(select *, net_amount_usd / nullif(gross_amount_usd, 0) as net_share from {SCHEMA}.fct_orders) o",
+                "order_date >= $start and order_date < $end",
                 lambda: [gxe.ExpectColumnValuesToBeInSet(column="fx_status", value_set=["exact", "carried_forward"]),
-                         # a refund converted at a later, higher rate can exceed the sale by a little
-                         gxe.ExpectColumnValuesToBeBetween(column="net_amount_usd", min_value=0, mostly=0.99)],
-                name="plausibility", blocking=False, what="known FX rates and non-negative net per order",
+                         # A full refund converted at a later, higher rate exceeds its sale in USD by the FX move
+                         # (demo: up to 3 % of the sale, about 1 % of EUR orders); more than 5 % is not FX.
+                         gxe.ExpectColumnValuesToBeBetween(column="net_share", min_value=-0.05)],
+                name="plausibility", blocking=False, what="known FX rates; no refund beyond its sale but for FX",
             ),
             reconciliation_check(),
         ],
