@@ -14,9 +14,18 @@ from typing import Any
 _INSTALLED = False
 
 
+def _flat(frame: Any) -> Any:
+    """Superset hands TEXT content over with one-level tuple column labels (`('value',)`): plain names instead."""
+    flat = frame.copy()
+    flat.columns = [
+        " ".join(str(part) for part in c if str(part)) if isinstance(c, tuple) else str(c) for c in frame.columns
+    ]
+    return flat
+
+
 def rows_of(embedded_data: Any) -> list[dict[str, Any]]:
     """The DataFrame's records, JSON-ready (dates as ISO strings, NaN as null)."""
-    return json.loads(embedded_data.to_json(orient="records", date_format="iso"))
+    return json.loads(_flat(embedded_data).to_json(orient="records", date_format="iso"))
 
 
 def install() -> None:
@@ -34,7 +43,7 @@ def install() -> None:
         if data is not None and not data.empty:
             payload["rows"] = rows_of(data)
             if not payload.get("text"):
-                payload["text"] = data.to_string(index=False)
+                payload["text"] = _flat(data).to_string(index=False)
         return payload
 
     WebhookNotification._get_req_payload = payload_with_rows

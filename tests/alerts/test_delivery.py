@@ -78,7 +78,7 @@ def test_conversion_drop_fires_with_value_and_threshold(alert_stacks, name):
     assert hooks, stack.webhook.posts
     # the webhook carries the same rows as the e-mail: scope, value and threshold
     hook_rows = hooks[0]["rows"]
-    assert [r["scope"] for r in hook_rows] == [f"channel {DROP_CHANNEL}"]
+    assert [r.get("scope") for r in hook_rows] == [f"channel {DROP_CHANNEL}"], hook_rows
     assert hook_rows[0]["value"] == pytest.approx(value, abs=1e-4)
     assert hook_rows[0]["threshold"] == pytest.approx(threshold, abs=1e-4)
     assert f"channel {DROP_CHANNEL}" in hooks[0]["text"]
