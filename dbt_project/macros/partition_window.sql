@@ -1,12 +1,27 @@
-{#- True when the run carries a Dagster partition window (vars min_date / max_date) and the model exists. -#}
+{#- The Dagster partition window of a run: [first day, last day] as ISO strings, or none for a full build.
+    It comes from the vars min_date / max_date (handy by hand) or, as Dagster passes it, from the environment
+    variables KPI_WINDOW_START / KPI_WINDOW_END. The environment is read only while executing: changing a var
+    makes dbt re-parse the whole project (~2.5 s), an environment variable read at run time does not. -#}
+{% macro partition_window_bounds() -%}
+    {%- set first = var('min_date', none) -%}
+    {%- set last = var('max_date', none) -%}
+    {%- if execute and first is none and last is none -%}
+        {%- set first = env_var('KPI_WINDOW_START', '') or none -%}
+        {%- set last = env_var('KPI_WINDOW_END', '') or none -%}
+    {%- endif -%}
+    {{ return([first, last] if first is not none and last is not none else none) }}
+{%- endmacro %}
+
+{#- True when the run carries a Dagster partition window and the model exists. -#}
 {% macro in_partition_window_run() -%}
-    {{ return(is_incremental() and var('min_date') is not none and var('max_date') is not none) }}
+    {{ return(is_incremental() and partition_window_bounds() is not none) }}
 {%- endmacro %}
 
 {#- A predicate on a date column: inside the partition window, or always true outside a windowed run. -#}
 {% macro partition_window_filter(column) -%}
     {%- if in_partition_window_run() -%}
-        {{ column }} between cast('{{ var("min_date") }}' as date) and cast('{{ var("max_date") }}' as date)
+        {%- set bounds = partition_window_bounds() -%}
+        {{ column }} between cast('{{ bounds[0] }}' as date) and cast('{{ bounds[1] }}' as date)
     {%- else -%}
         1 = 1
     {%- endif -%}

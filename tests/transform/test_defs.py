@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from dagster_project.defs.transform import build_defs
-from dagster_project.defs.transform.assets import partition_vars
+from dagster_project.defs.transform.assets import partition_window_env
 from dagster_project.warehouse import WarehouseResource
 
 MARTS = {"dim_date", "dim_reps", "dim_rep_teams", "dim_accounts", "dim_campaigns", "fct_orders", "fct_deals",
@@ -61,10 +61,10 @@ class _Run:
 def test_run_day_range_becomes_inclusive_dbt_vars():
     ranged = _Run({"dagster/asset_partition_range_start": "2025-01-01",
                    "dagster/asset_partition_range_end": "2025-01-03"})
-    assert partition_vars(ranged) == {"min_date": "2025-01-01", "max_date": "2025-01-03"}
-    assert partition_vars(_Run({"dagster/partition": "2025-02-01"})) == {"min_date": "2025-02-01",
-                                                                       "max_date": "2025-02-01"}
-    assert partition_vars(_Run({})) == {}
+    assert partition_window_env(ranged) == {"KPI_WINDOW_START": "2025-01-01", "KPI_WINDOW_END": "2025-01-03"}
+    assert partition_window_env(_Run({"dagster/partition": "2025-02-01"})) == {"KPI_WINDOW_START": "2025-02-01",
+                                                                             "KPI_WINDOW_END": "2025-02-01"}
+    assert partition_window_env(_Run({})) == {}
 
 
 def test_partitioned_materialization_passes_the_window_to_dbt(tmp_path, full_warehouse, monkeypatch):

@@ -1,29 +1,28 @@
 """The dbt models (staging → intermediate → marts) as one Dagster multi-asset with dbt tests as checks."""
 
-import json
-
 import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from dagster_project.defs.transform.resources import warehouse_env
+from dagster_project.defs.transform.resources import dbt_env
 from dagster_project.defs.transform.translator import WarehouseDbtTranslator
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
 
-def partition_vars(context: AssetExecutionContext) -> dict[str, str]:
-    """The dbt vars min_date / max_date of the run's day range (its partition tags); none for a full build.
+def partition_window_env(context: AssetExecutionContext) -> dict[str, str]:
+    """The run's day range (its partition tags) for dbt's partition_window macros; empty for a full build.
 
     The dbt assets are not partitioned themselves: Dagster records one materialization per asset per day, and
     for ~50 models over two years that bookkeeping cost more than dbt. Incremental models still follow the
-    window of the raw partitions the run loads.
+    window of the raw partitions the run loads. The window travels as environment variables, not `--vars`:
+    dbt re-parses the whole project whenever its vars change, which every daily run would do.
     """
     tags = context.run.tags
     first = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
     last = tags.get("dagster/asset_partition_range_end") or tags.get("dagster/partition")
     if not first:
         return {}
-    return {"min_date": first, "max_date": last}
+    return {"KPI_WINDOW_START": first, "KPI_WINDOW_END": last}
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
@@ -40,10 +39,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         """Build the selected dbt models and run their tests over the partition window."""
         # unit tests prove the SQL logic, which only changes with the code: CI runs them, daily runs skip them
         args = ["build", "--exclude", "test_type:unit"]
-        window = partition_vars(context)
-        if window:
-            args += ["--vars", json.dumps(window)]
-        with warehouse_env(warehouse.path):
+        with dbt_env(warehouse.path, partition_window_env(context)):
             yield from dbt.cli(args, context=context).stream()
 
     return dbt_models

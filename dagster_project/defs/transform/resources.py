@@ -19,7 +19,7 @@ def dbt_project() -> DbtProject:
     project.prepare_if_dev()
     if not project.manifest_path.exists():
         # a fresh checkout has no target/: parse once so the asset graph can be built
-        with warehouse_env(config.warehouse_path):
+        with dbt_env(config.warehouse_path):
             project.preparer.prepare(project)
     return project
 
@@ -29,15 +29,27 @@ def dbt_resource(project: DbtProject) -> DbtCliResource:
     return DbtCliResource(project_dir=project, target=settings().dbt_target)
 
 
+WINDOW_VARS = ("KPI_WINDOW_START", "KPI_WINDOW_END")
+
+
 @contextmanager
-def warehouse_env(path: Path | str) -> Iterator[None]:
-    """Point profiles.yml at the warehouse file for the dbt processes started inside the block."""
-    previous = os.environ.get("KPI_WAREHOUSE_PATH")
-    os.environ["KPI_WAREHOUSE_PATH"] = str(path)
+def dbt_env(path: Path | str, window: dict[str, str] | None = None) -> Iterator[None]:
+    """For the dbt processes started inside the block: profiles.yml points at the warehouse file, and the
+    partition window (KPI_WINDOW_START / KPI_WINDOW_END) is the given one, or none for a full build."""
+    wanted: dict[str, str | None] = {"KPI_WAREHOUSE_PATH": str(path), **{k: None for k in WINDOW_VARS}}
+    wanted.update(window or {})
+    previous = {k: os.environ.get(k) for k in wanted}
     try:
+        for key, value in wanted.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         yield
     finally:
-        if previous is None:
-            os.environ.pop("KPI_WAREHOUSE_PATH", None)
-        else:
-            os.environ["KPI_WAREHOUSE_PATH"] = previous
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
