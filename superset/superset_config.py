@@ -41,6 +41,21 @@ FEATURE_FLAGS = {
     "ALERT_REPORT_WEBHOOK": True,
 }
 
+# Chart results are cached per serving snapshot (kpi_bi.cache): a publish makes every key new, so the timeout only
+# bounds how long an unused entry stays on disk. SUPERSET_DATA_CACHE_TIMEOUT=0 turns the cache off.
+_DATA_CACHE_TIMEOUT = int(os.environ.get("SUPERSET_DATA_CACHE_TIMEOUT", str(int(timedelta(days=1).total_seconds()))))
+DATA_CACHE_CONFIG = (
+    {
+        "CACHE_TYPE": "kpi_bi.cache.SnapshotFileSystemCache",
+        "CACHE_DIR": str(_settings.home / "cache" / "data"),
+        "CACHE_DEFAULT_TIMEOUT": _DATA_CACHE_TIMEOUT,
+        "CACHE_THRESHOLD": 5000,
+        "KPI_SERVING_PATH": str(_settings.serving_path),
+    }
+    if _DATA_CACHE_TIMEOUT > 0
+    else {"CACHE_TYPE": "NullCache"}
+)
+
 # SQL Lab never writes: per-database allow_dml is off in the bundle; CTAS/CVAS would need it too.
 SQLLAB_CTAS_NO_LIMIT = False
 SQL_MAX_ROW = 100_000

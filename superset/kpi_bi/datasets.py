@@ -29,7 +29,7 @@ def describe(serving_path: Path, dataset: dict[str, Any]) -> list[tuple[str, str
 
 def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     """The dataset config with `columns` and `metrics` filled in (the YAML in assets/ holds neither)."""
-    # A virtual dataset over one mart names it in extra.dbt_model; a physical one is the mart itself.
+    # A dataset reading one mart through SQL or a bi relation names it in extra.dbt_model; a mart's own is the mart.
     model = (dataset.get("extra") or {}).get("dbt_model", dataset["table_name"])
     documented = model_columns(manifest).get(model, {})
     columns = []
@@ -50,7 +50,8 @@ def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[s
             "extra": None,
         })
     metrics = [count_metric()]
-    if dataset["schema"] == "marts":
+    # The KPI metrics of a dbt mart: on the mart itself, or on a bi relation that reshapes one (extra.dbt_model).
+    if dataset["schema"] == "marts" or (dataset.get("extra") or {}).get("dbt_model"):
         metrics += kpi_metrics(manifest, model)
     rendered = dict(dataset)
     rendered["columns"] = columns

@@ -22,12 +22,16 @@ ERRORS = (
 CHART = ".dashboard-component-chart-holder"
 
 
-def browser(chromium: str, chromedriver: str, width: int = 1600, height: int = 2000) -> webdriver.Chrome:
+def browser(chromium: str, chromedriver: str, width: int = 1600, height: int = 2000,
+            profile: Path | None = None) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 f"--window-size={width},{height}"):
         options.add_argument(arg)
+    if profile is not None:
+        # A kept profile keeps the browser's cache between runs (a returning user rather than a first visit).
+        options.add_argument(f"--user-data-dir={profile}")
     return webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
 
 
@@ -77,9 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
+    parser.add_argument("--profile", type=Path, help="Chromium profile folder to keep between runs")
     parser.add_argument("slugs", nargs="+")
     args = parser.parse_args(argv)
-    driver = browser(args.chromium, args.chromedriver)
+    driver = browser(args.chromium, args.chromedriver, profile=args.profile)
     try:
         login(driver, args.base_url.rstrip("/"), args.username, args.password_file.read_text().strip())
         results = [render(driver, args.base_url.rstrip("/"), slug, args.out) for slug in args.slugs]

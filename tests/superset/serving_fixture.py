@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dagster_project.defs.serving import bi
 from dagster_project.defs.serving.publish import publish_snapshot, quarantine_summary, source_freshness
 from tests.transform.dbt_runner import run_dbt
 from tests.transform.raw_fixture import build_tables, write_raw
@@ -49,7 +50,7 @@ def build_serving(workdir: Path) -> Path:
         publish_snapshot(con, serving, ["marts"], {
             "build_info": build_info, "check_results": checks,
             "source_freshness": freshness, "quarantine_summary": quarantine,
-        })
+        }, bi.RELATIONS)
     return serving
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import duckdb
 import pytest
@@ -84,3 +85,19 @@ def test_headline_numbers_match_hand_written_sql(superset):
     assert data("Ad spend (USD, net of VAT)")[0]["Ad spend"] == pytest.approx(spend)
     assert data("Leads")[0]["Leads"] == leads
     assert data("Checks failing")[0]["Failing checks"] == failing
+
+
+def test_chart_data_is_cached_until_the_next_snapshot(superset):
+    client = superset.client()
+    chart = {c["slice_name"]: c["id"] for c in client.list_all("chart")}["Leads"]
+    result = lambda response: response.json()["result"][0]
+    fresh = result(client.get(f"/api/v1/chart/{chart}/data/?force=true"))
+    assert not fresh["is_cached"]
+    assert result(client.chart_data(chart))["is_cached"]
+    # A publish swaps the file (same content here): the next request reads the new snapshot, not the cache.
+    copy = superset.serving_path.with_name(".serving.duckdb.test.tmp")
+    shutil.copyfile(superset.serving_path, copy)
+    os.replace(copy, superset.serving_path)
+    after = result(client.chart_data(chart))
+    assert not after["is_cached"]
+    assert after["data"] == fresh["data"]

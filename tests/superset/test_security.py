@@ -47,6 +47,43 @@ def test_rep_sees_only_own_rows_through_chart_data(superset):
     assert company.status_code == 200 and company.json()["result"][0]["data"] == []
 
 
+def test_rep_sees_the_median_of_the_whole_team(superset):
+    rep = _rep_username(superset)
+    admin = superset.client()
+    chart = {c["slice_name"]: c["id"] for c in admin.list_all("chart")}["Rep leaderboard vs team median"]
+    rows = superset.client(rep, "superset_rep_password").chart_data(chart).json()["result"][0]["data"]
+    # The team median straight from the marts, over every rep of the team, for the months the rep has a row.
+    with duckdb.connect(str(superset.serving_path), read_only=True) as con:
+        team_size, median_revenue, median_win_rate = con.execute(
+            """
+            with team as (
+                select rep_id from marts.dim_reps
+                where role = 'rep' and team_id = (select team_id from marts.dim_reps where rep_id = $rep)
+            ),
+            months as (
+                select month_start from marts.kpi_monthly where owner_level = 'rep' and owner_id = $rep
+            ),
+            medians as (
+                select
+                    month_start,
+                    median(net_revenue_usd) as revenue,
+                    median(win_rate_by_count) as win_rate
+                from marts.kpi_monthly
+                where owner_level = 'rep' and owner_id in (select rep_id from team)
+                    and month_start in (select month_start from months)
+                group by month_start
+            )
+            select (select count(*) from team), sum(revenue), avg(win_rate) from medians
+            """,
+            {"rep": rep},
+        ).fetchone()
+    assert team_size > 1, "the fixture's demo rep must share a team for this test to mean anything"
+    assert len(rows) == 1
+    assert rows[0]["Team median revenue"] == pytest.approx(median_revenue)
+    assert rows[0]["Team median win rate"] == pytest.approx(median_win_rate)
+    assert rows[0]["Team median revenue"] != pytest.approx(rows[0]["Net revenue"])
+
+
 def test_rep_cannot_read_datasets_without_rep_rows(superset):
     rep = _rep_username(superset)
     client = superset.client(rep, "superset_rep_password")

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from dagster_project.defs.serving import bi
 from dagster_project.defs.serving.publish import (
     publish_snapshot,
     quarantine_summary,
@@ -67,7 +68,8 @@ def build_serving_asset(
         kinds={"duckdb"},
         owners=["team:data-engineering"],
         pool=WRITER_POOL,
-        description="Read-only DuckDB snapshot of the marts and data-health tables that Superset serves.",
+        description="Read-only DuckDB snapshot of the marts, the data-health tables and the BI relations that Superset "
+        "serves.",
     )
     def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         built_at = datetime.now(UTC).replace(tzinfo=None)
@@ -103,7 +105,7 @@ def build_serving_asset(
             }
             if extra_checks is not None:
                 health["expectation_results"] = extra_checks
-            counts = publish_snapshot(con, serving_path, ["marts"], health)
+            counts = publish_snapshot(con, serving_path, ["marts"], health, bi.RELATIONS)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(serving_path)),

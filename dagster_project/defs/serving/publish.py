@@ -10,6 +10,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dagster_project.defs.serving.bi import SCHEMA as BI_SCHEMA
+from dagster_project.defs.serving.bi import BiRelation
+
 # Tables the data-health dashboard reads; each is rebuilt in the snapshot on every publish.
 HEALTH_TABLES = ("build_info", "check_results", "source_freshness", "quarantine_summary")
 
@@ -70,13 +73,35 @@ def quarantine_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def _build_bi(con: duckdb.DuckDBPyConnection, alias: str, relations: Iterable[BiRelation]) -> dict[str, int]:
+    """Create the BI relations inside the snapshot, so that their names resolve to the snapshot's own tables."""
+    relations = list(relations)
+    if not relations:
+        return {}
+    home = con.execute("select current_database()").fetchone()[0]
+    counts: dict[str, int] = {}
+    con.execute(f"use {alias}")
+    try:
+        con.execute(f"create schema {BI_SCHEMA}")
+        for relation in relations:
+            target = f"{BI_SCHEMA}.{_quote(relation.name)}"
+            con.execute(f"create {relation.materialized} {target} as {relation.sql}")
+            if relation.materialized == "table":
+                counts[f"{BI_SCHEMA}.{relation.name}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
+    finally:
+        con.execute(f"use {_quote(home)}")
+    return counts
+
+
 def publish_snapshot(
     con: duckdb.DuckDBPyConnection,
     serving_path: Path,
     schemas: Iterable[str],
     health: dict[str, pd.DataFrame],
+    bi: Iterable[BiRelation] = (),
 ) -> dict[str, int]:
-    """Write every table of `schemas` plus the health frames into a temporary file, then replace the serving file.
+    """Write every table of `schemas`, the health frames and the `bi` relations built from those tables into a
+    temporary file, then replace the serving file.
 
     Readers keep whatever file they opened; the next connection sees the new snapshot. Returns rows per table.
     """
@@ -101,6 +126,7 @@ def publish_snapshot(
             con.execute(f"create table {alias}.health.{_quote(name)} as select * from health_frame")
             con.unregister("health_frame")
             counts[f"health.{name}"] = len(frame)
+        counts.update(_build_bi(con, alias, bi))
         con.execute(f"checkpoint {alias}")
     except BaseException:
         con.execute(f"detach {alias}")
