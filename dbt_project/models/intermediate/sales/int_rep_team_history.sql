@@ -24,7 +24,9 @@ stretches as (
         region,
         manager_id,
         -- the first known version also covers everything before it (users appear on the first day)
-        case when version_number = 1 then cast('1900-01-01' as timestamp) else updated_at end as valid_from
+        case when version_number = 1 then cast('1900-01-01' as timestamp) else updated_at end as valid_from,
+        -- the load of the version that starts the stretch: a windowed KPI run re-places the rep's later events
+        loaded_for_date
     from flagged
     where version_number = 1 or team_id <> previous_team_id or (team_id is null) <> (previous_team_id is null)
 
@@ -39,7 +41,8 @@ final as (
         region,
         manager_id,
         valid_from,
-        lead(valid_from) over (partition by rep_id order by valid_from) as valid_to
+        lead(valid_from) over (partition by rep_id order by valid_from) as valid_to,
+        loaded_for_date
     from stretches
 
 )
