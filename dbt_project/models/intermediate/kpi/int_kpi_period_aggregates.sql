@@ -1,23 +1,23 @@
--- Every scope in every period between the first and last month with events (zeros where it had none), with the
--- KPI inputs and lifetime-to-date totals. Built from the sparse period sums, so a full rebuild stays cheap.
+-- Additive sums, cycle percentiles and lifetime-to-date totals per period (month, quarter) and scope.
 {%- set grains = ['month', 'quarter'] %}
+{%- set scopes = {
+    'company': "'company'", 'region': 'region', 'team': 'team_id', 'rep': 'rep_id', 'channel': 'channel',
+} %}
 {%- set sums = [
     'leads', 'leads_with_deal', 'deals_created', 'deals_created_won', 'won_count', 'lost_count',
     'won_amount_usd', 'lost_amount_usd', 'orders', 'gross_revenue_usd', 'refunds_usd', 'new_customers',
     'first_orders', 'impressions', 'clicks',
 ] %}
 
-with aggregated as (
+with events as (
 
-    select * from {{ ref('int_kpi_period_sums') }}
+    select * from {{ ref('int_kpi_measure_events') }}
 
 ),
 
 bounds as (
 
-    select min(period_start) as first_date, max(period_start) as last_date
-    from aggregated
-    where period_grain = 'month'
+    select min(event_date) as first_date, max(event_date) as last_date from events
 
 ),
 
@@ -48,9 +48,46 @@ periods as (
 
 ),
 
+scoped as (
+
+    {%- for scope, expression in scopes.items() %}
+    select '{{ scope }}' as scope_level, {{ expression }} as scope_id, events.*
+    from events
+    where {{ expression }} is not null
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
 members as (
 
-    select distinct scope_level, scope_id from aggregated
+    select distinct scope_level, scope_id from scoped
+
+),
+
+aggregated as (
+
+    {%- for grain in grains %}
+    select
+        '{{ grain }}' as period_grain,
+        cast({{ dbt.date_trunc(grain, 'event_date') }} as date) as period_start,
+        scope_level,
+        scope_id,
+        {%- for m in sums %}
+        sum({{ m }}) as {{ m }},
+        {%- endfor %}
+        sum(ad_spend_usd) as ad_spend_usd,
+        sum(sales_cost_usd) as sales_cost_usd,
+        percentile_cont(0.5) within group (order by sales_cycle_days) as sales_cycle_median_days,
+        percentile_cont(0.9) within group (order by sales_cycle_days) as sales_cycle_p90_days
+    from scoped
+    group by 1, 2, 3, 4
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 
 ),
 

@@ -24,9 +24,7 @@ stretches as (
         region,
         manager_id,
         -- the first known version also covers everything before it (users appear on the first day)
-        case when version_number = 1 then cast('1900-01-01' as timestamp) else updated_at end as valid_from,
-        -- the load of the version that starts the stretch: a windowed KPI run re-places the rep's later events
-        loaded_for_date
+        case when version_number = 1 then cast('1900-01-01' as timestamp) else updated_at end as valid_from
     from flagged
     where version_number = 1 or team_id <> previous_team_id or (team_id is null) <> (previous_team_id is null)
 
@@ -41,8 +39,7 @@ final as (
         region,
         manager_id,
         valid_from,
-        lead(valid_from) over (partition by rep_id order by valid_from) as valid_to,
-        loaded_for_date
+        lead(valid_from) over (partition by rep_id order by valid_from) as valid_to
     from stretches
 
 )

@@ -5,7 +5,6 @@ with bounds as (
         cast({{ dbt.date_trunc('year', 'min(event_date)') }} as date) as first_day,
         max(event_date) as last_event_day
     from {{ ref('int_kpi_measure_events') }}
-    where event_type <> 'rebuilt_month'
 
 ),
 

@@ -1,15 +1,8 @@
-{{ config(
-    materialized='incremental', incremental_strategy='append',
-    pre_hook="{{ kpi_delete_rebuilt(kpi_month_rebuilt('cast(' ~ dbt.date_trunc('month', 'date_day') ~ ' as date)')) }}",
-) }}
 -- Additive sales measures per day, rep (with the team and region of that day) and channel.
--- A windowed run recomputes the days of the months the events table rebuilt (macros/kpi_periods.sql).
 with events as (
 
     select * from {{ ref('int_kpi_measure_events') }}
     where rep_id is not null
-        and event_type <> 'rebuilt_month'
-        and {{ kpi_month_rebuilt('event_month') }}
 
 ),
 

@@ -20,7 +20,7 @@ as_of as (
     -- the last day any sales or marketing data arrived for
     select max(event_date) as as_of_date
     from {{ ref('int_kpi_measure_events') }}
-    where event_type not in ('sales_cost', 'rebuilt_month')
+    where event_type <> 'sales_cost'
 
 ),
 
