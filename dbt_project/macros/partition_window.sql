@@ -26,3 +26,19 @@
         1 = 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- A predicate on a raw source: the record's key has a version loaded (`_partition_date`) inside the partition
+    window, or always true outside a windowed run. Staging then ranks every version of those keys only. -#}
+{% macro partition_window_keys(relation, key_columns, alias='source') -%}
+    {%- if in_partition_window_run() -%}
+        exists (
+            select 1 from {{ relation }} as window_rows
+            where {{ partition_window_filter('window_rows._partition_date') }}
+            {%- for key in key_columns %}
+                and window_rows.{{ key }} = {{ alias }}.{{ key }}
+            {%- endfor %}
+        )
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}

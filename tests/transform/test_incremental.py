@@ -68,3 +68,41 @@ def test_a_windowed_run_rebuilds_only_what_its_window_touched(tmp_path, raw_tabl
     assert mart_gross() == gross, "a window without loads does not recompute a December order"
     run_dbt(build, warehouse=warehouse, env=_window(date(2024, 12, 1), date(2024, 12, 31)), target_path=target)
     assert mart_gross() != gross, "the December window does"
+
+
+def test_a_late_change_to_an_old_deal_rewrites_the_months_it_left_and_entered(tmp_path, raw_tables, full_warehouse):
+    """A deal won in December gets a new version in February that moves its close into January and changes its
+    amount: the February window must rewrite December and January, exactly as a full refresh computes them."""
+    from datetime import datetime
+
+    tables = {name: frame.copy() for name, frame in raw_tables.items()}
+    deals = tables["crm_deals"]
+    won = deals[(deals["stage"] == "won") & (deals["_partition_date"] < date(2024, 12, 20))]
+    late = won.sort_values("_loaded_at").iloc[[0]].copy()
+    late["amount"] = late["amount"] * 10
+    late["closed_at"] = datetime(2025, 1, 15, 15)
+    late["updated_at"] = datetime(2025, 2, 10, 9)
+    late["_partition_date"] = date(2025, 2, 10)
+    late["_loaded_at"] = datetime(2025, 2, 10, 23)
+    tables["crm_deals"] = pd.concat([deals, late], ignore_index=True)
+
+    warehouse, target = tmp_path / "incremental.duckdb", tmp_path / "target"
+    build = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
+    for start, end in WINDOWS:
+        write_raw(str(warehouse), tables, until=end)
+        run_dbt(build, warehouse=warehouse, env=_window(start, end), target_path=target)
+    refreshed = tmp_path / "full.duckdb"
+    write_raw(str(refreshed), tables)
+    run_dbt([*build, "--full-refresh"], warehouse=refreshed, target_path=tmp_path / "target_full")
+    _assert_same_marts(warehouse, refreshed)
+
+    # and the change did reach December and January (it is not equal to the history without it)
+    def company(path):
+        frame = read_table(path, "kpi_monthly")
+        frame = frame[frame["owner_level"] == "company"]
+        frame = frame.set_index(pd.to_datetime(frame["month_start"]).dt.strftime("%Y-%m"))
+        return frame[["won_count", "won_amount_usd"]]
+
+    before, after = company(full_warehouse), company(warehouse)
+    assert after.loc["2024-12", "won_count"] == before.loc["2024-12", "won_count"] - 1
+    assert after.loc["2025-01", "won_count"] == before.loc["2025-01", "won_count"] + 1

@@ -118,6 +118,7 @@ value_rows as (
     left join thresholds
         on kpi_values.kpi_name = thresholds.metric
         and kpi_values.scope_level = thresholds.scope_level
+        and (thresholds.scope_id is null or thresholds.scope_id = kpi_values.scope_id)
     -- a KPI with a SMART target for the same scope and period is listed once, as the target row
     where not exists (
         select 1 from target_rows

@@ -1,7 +1,10 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='stage_event_id') }}
 -- CRM deal stage transitions, one row per event.
 with source as (
 
-    select * from {{ source('crm', 'crm_deal_stage_events') }}
+    select * from {{ source('crm', 'crm_deal_stage_events') }} as source
+    -- a windowed run re-ranks only the records that got a version in the window
+    where {{ partition_window_keys(source('crm', 'crm_deal_stage_events'), ['id']) }}
 
 ),
 

@@ -1,7 +1,10 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='deal_id') }}
 -- CRM deals, latest version of each (amount in the deal's currency).
 with source as (
 
-    select * from {{ source('crm', 'crm_deals') }}
+    select * from {{ source('crm', 'crm_deals') }} as source
+    -- a windowed run re-ranks only the records that got a version in the window
+    where {{ partition_window_keys(source('crm', 'crm_deals'), ['id']) }}
 
 ),
 

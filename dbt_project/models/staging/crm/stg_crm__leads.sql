@@ -1,7 +1,10 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='lead_id') }}
 -- CRM leads, latest version of each.
 with source as (
 
-    select * from {{ source('crm', 'crm_leads') }}
+    select * from {{ source('crm', 'crm_leads') }} as source
+    -- a windowed run re-ranks only the records that got a version in the window
+    where {{ partition_window_keys(source('crm', 'crm_leads'), ['id']) }}
 
 ),
 

@@ -1,7 +1,10 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_line_id') }}
 -- Order lines, latest version of each (amounts in the order's currency).
 with source as (
 
-    select * from {{ source('orders', 'orders_order_lines') }}
+    select * from {{ source('orders', 'orders_order_lines') }} as source
+    -- a windowed run re-ranks only the records that got a version in the window
+    where {{ partition_window_keys(source('orders', 'orders_order_lines'), ['id']) }}
 
 ),
 

@@ -1,7 +1,10 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_id') }}
 -- Orders, latest state of each.
 with source as (
 
-    select * from {{ source('orders', 'orders_orders') }}
+    select * from {{ source('orders', 'orders_orders') }} as source
+    -- a windowed run re-ranks only the records that got a version in the window
+    where {{ partition_window_keys(source('orders', 'orders_orders'), ['id']) }}
 
 ),
 

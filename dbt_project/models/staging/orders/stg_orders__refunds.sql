@@ -1,7 +1,10 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='refund_id') }}
 -- Refunds, latest version of each (amount in the order's currency).
 with source as (
 
-    select * from {{ source('orders', 'orders_refunds') }}
+    select * from {{ source('orders', 'orders_refunds') }} as source
+    -- a windowed run re-ranks only the records that got a version in the window
+    where {{ partition_window_keys(source('orders', 'orders_refunds'), ['id']) }}
 
 ),
 

@@ -1,0 +1,7 @@
+-- Every marketing channel's monthly CAC is judged against a threshold of its own (seeds/kpi_thresholds.csv).
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_scorecard'}}}) }}  {#- reported as a check of kpi_scorecard -#}
+select scope_id as channel, period_start, basis
+from {{ ref('kpi_scorecard') }}
+where scope_level = 'channel'
+    and kpi_name = 'cac_usd'
+    and basis <> 'threshold'
