@@ -75,7 +75,9 @@ def main() -> int:
                 [str(SUPERSET_DIR / ".venv/bin/python"), "-m", "kpi_bi.render_check", "--base-url", url,
                  "--username", "admin", "--password-file", str(work / "secrets/superset_admin_password"),
                  "--out", str(work / "shots" / label), "--profile", str(profile), *slugs],
-                cwd=SUPERSET_DIR, capture_output=True, text=True, check=True)
+                cwd=SUPERSET_DIR, capture_output=True, text=True, check=False)
+            if out.returncode != 0:
+                raise SystemExit(f"render_check failed ({label}):\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
             return json.loads(out.stdout.strip().splitlines()[-1])
 
         data_cache = work / "home" / "cache" / "data"
