@@ -61,7 +61,7 @@ def render(driver: webdriver.Chrome, base_url: str, slug: str, out_dir: Path, ti
         # Tiles render their chart (svg/canvas/table) or a "No results" message once their query returned.
         if charts and not driver.find_elements(By.CSS_SELECTOR, LOADING):
             break
-        time.sleep(0.2)
+        time.sleep(0.05)
     seconds = time.monotonic() - start
     timed_out = seconds >= timeout
     time.sleep(1.0)  # ECharts animates for ~1 s; let the screenshot show the final frame.
