@@ -106,3 +106,59 @@ def test_a_late_change_to_an_old_deal_rewrites_the_months_it_left_and_entered(tm
     before, after = company(full_warehouse), company(warehouse)
     assert after.loc["2024-12", "won_count"] == before.loc["2024-12", "won_count"] - 1
     assert after.loc["2025-01", "won_count"] == before.loc["2025-01", "won_count"] + 1
+
+
+def test_a_lead_reattributed_later_carries_its_deal_and_orders_to_the_new_channel(tmp_path, raw_tables, full_warehouse):
+    """Two ways a lead's channel changes after it was built, both arriving in February: a referral lead whose deal
+    was won in January gets a version that credits a Google Ads campaign, and a December lead's campaign is first
+    reported by its platform in February. The February window must move the leads, the deal, its orders and the
+    channel KPIs, exactly as a full refresh does."""
+    from datetime import datetime
+
+    import duckdb
+
+    tables = {name: frame.copy() for name, frame in raw_tables.items()}
+    leads = tables["crm_leads"]
+    deals = tables["crm_deals"]
+    orders = tables["orders_orders"]
+    sold = deals[deals["lead_id"].notna() & deals["id"].isin(orders["crm_deal_id"])]
+    organic = leads[leads["utm_source"].isna() & leads["id"].isin(sold["lead_id"])]
+    lead_id = organic.sort_values("_loaded_at")["id"].iloc[0]
+    late = leads[leads["id"] == lead_id].sort_values("_loaded_at").iloc[[-1]].copy()
+    late["utm_source"], late["utm_campaign"] = "google_ads", "g1"
+    late["updated_at"] = datetime(2025, 2, 10, 9)
+    late["_partition_date"] = date(2025, 2, 10)
+    late["_loaded_at"] = datetime(2025, 2, 10, 23)
+    # a December lead from a campaign its platform reports only from February on
+    unreported = leads[leads["utm_source"].isna() & (leads["id"] != lead_id)].sort_values("_loaded_at").iloc[[0]].copy()
+    unreported["utm_source"], unreported["utm_campaign"] = "google_ads", "g9"
+    late_report = tables["ads_google_ads"].iloc[[0]].copy()
+    late_report["campaign_id"], late_report["campaign"] = "g9", "search_late_report"
+    late_report["day"] = date(2025, 2, 3)
+    late_report["_partition_date"] = date(2025, 2, 3)
+    late_report["_loaded_at"] = datetime(2025, 2, 3, 23)
+    tables["ads_google_ads"] = pd.concat([tables["ads_google_ads"], late_report], ignore_index=True)
+    leads = leads[leads["id"] != unreported["id"].iloc[0]]
+    tables["crm_leads"] = pd.concat([leads, unreported, late], ignore_index=True)
+
+    warehouse, target = tmp_path / "incremental.duckdb", tmp_path / "target"
+    build = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
+    for start, end in WINDOWS:
+        write_raw(str(warehouse), tables, until=end)
+        run_dbt(build, warehouse=warehouse, env=_window(start, end), target_path=target)
+    refreshed = tmp_path / "full.duckdb"
+    write_raw(str(refreshed), tables)
+    run_dbt([*build, "--full-refresh"], warehouse=refreshed, target_path=tmp_path / "target_full")
+    _assert_same_marts(warehouse, refreshed)
+
+    # the change reached every fact that inherits the lead's channel
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select channel from marts.fct_leads where lead_id = ?", [lead_id]).fetchone() == ("paid_search",)
+        assert con.execute("select channel from marts.fct_leads where lead_id = ?",
+                           [unreported["id"].iloc[0]]).fetchone() == ("paid_search",)
+        deal_channels = con.execute("select distinct channel from marts.fct_deals where lead_id = ?", [lead_id]).fetchall()
+        order_channels = con.execute(
+            "select distinct o.channel from marts.fct_orders o join marts.fct_deals d on o.deal_id = d.deal_id "
+            "where d.lead_id = ?", [lead_id]).fetchall()
+    assert deal_channels == [("paid_search",)]
+    assert order_channels == [("paid_search",)]

@@ -26,6 +26,29 @@ spans as (
 
 ),
 
+channel_since as (
+
+    -- the load that gave the campaign its current channel: its first report, or the first after the last one that
+    -- named another channel; leads credited to the campaign change channel with that load
+    select
+        spend.platform,
+        spend.campaign_id,
+        min(spend.loaded_for_date) as channel_loaded_for_date
+    from spend
+    inner join ranked as latest
+        on spend.platform = latest.platform
+        and spend.campaign_id = latest.campaign_id
+        and latest.recency_rank = 1
+    where spend.spend_date > coalesce((
+        select max(other.spend_date) from spend as other
+        where other.platform = latest.platform
+            and other.campaign_id = latest.campaign_id
+            and other.channel <> latest.channel
+    ), cast('1900-01-01' as date))
+    group by spend.platform, spend.campaign_id
+
+),
+
 final as (
 
     select
@@ -34,11 +57,15 @@ final as (
         ranked.campaign_name,
         ranked.channel,
         spans.first_spend_date,
-        spans.last_spend_date
+        spans.last_spend_date,
+        channel_since.channel_loaded_for_date
     from ranked
     inner join spans
         on ranked.platform = spans.platform
         and ranked.campaign_id = spans.campaign_id
+    inner join channel_since
+        on ranked.platform = channel_since.platform
+        and ranked.campaign_id = channel_since.campaign_id
     where ranked.recency_rank = 1
 
 )

@@ -62,8 +62,12 @@ final as (
                 then {{ dbt.datediff('cast(deals.created_at as date)', 'cast(deals.closed_at as date)', 'day') }}
         end as sales_cycle_days,
         coalesce(reopenings.reopen_count, 0) as reopen_count,
-        greatest(deals.loaded_for_date, coalesce(reopenings.loaded_for_date, deals.loaded_for_date))
-            as loaded_for_date
+        -- a deal changes with its own versions, its reopenings and its lead's attribution
+        greatest(
+            deals.loaded_for_date,
+            coalesce(reopenings.loaded_for_date, deals.loaded_for_date),
+            coalesce(leads.attribution_loaded_for_date, deals.loaded_for_date)
+        ) as loaded_for_date
     from deals
     left join leads
         on deals.lead_id = leads.lead_id

@@ -40,8 +40,17 @@ final as (
         coalesce(campaigns.channel, leads.source_channel, 'unattributed') as channel,
         deals.deal_id as first_deal_id,
         deals.deal_id is not null as has_deal,
-        -- a lead changes with its own versions and with the arrival of its deal
-        greatest(leads.loaded_for_date, coalesce(deals.loaded_for_date, leads.loaded_for_date)) as loaded_for_date
+        -- its channel changes with its own versions and with its campaign's channel (a campaign first reported
+        -- after the lead, or renamed into another channel); deals and orders inherit the channel from here
+        greatest(
+            leads.loaded_for_date, coalesce(campaigns.channel_loaded_for_date, leads.loaded_for_date)
+        ) as attribution_loaded_for_date,
+        -- the lead row also changes with the arrival of its deal
+        greatest(
+            leads.loaded_for_date,
+            coalesce(campaigns.channel_loaded_for_date, leads.loaded_for_date),
+            coalesce(deals.loaded_for_date, leads.loaded_for_date)
+        ) as loaded_for_date
     from leads
     left join campaigns
         on leads.utm_source = campaigns.platform

@@ -4,7 +4,8 @@
 -- depends_on: {{ ref('stg_orders__refunds') }}
 -- depends_on: {{ ref('stg_orders__customers') }}
 -- depends_on: {{ ref('stg_crm__accounts') }}
--- depends_on: {{ ref('stg_crm__deals') }}
+-- depends_on: {{ ref('fct_deals') }}
+-- depends_on: {{ ref('fct_leads') }}
 -- Orders in USD, net of cancellations and refunds; a windowed run rebuilds the orders its days touched.
 with
 
@@ -30,9 +31,26 @@ touched_orders as (
                     where {{ partition_window_filter('loaded_for_date') }}
                 )
         )
+        -- fct_deals and fct_leads are already rebuilt for this window: their load dates include everything an
+        -- order inherits from them (deal versions, reopenings, the lead's channel)
         or crm_deal_id in (
-            select deal_id from {{ ref('stg_crm__deals') }}
+            select deal_id from {{ ref('fct_deals') }}
             where {{ partition_window_filter('loaded_for_date') }}
+        )
+        -- orders without a deal take the channel of their account's first lead
+        or customer_id in (
+            select customer_id from {{ ref('stg_orders__customers') }}
+            where crm_account_id in (
+                select account_id from (
+                    select
+                        account_id,
+                        loaded_for_date,
+                        row_number() over (partition by account_id order by created_at, lead_id) as lead_rank
+                    from {{ ref('fct_leads') }}
+                    where account_id is not null
+                ) as account_leads
+                where lead_rank = 1 and {{ partition_window_filter('loaded_for_date') }}
+            )
         )
 
 ),
