@@ -26,25 +26,35 @@ spans as (
 
 ),
 
+latest as (
+
+    select platform, campaign_id, channel from ranked where recency_rank = 1
+
+),
+
+last_other_channel as (
+
+    -- the newest report that named a channel other than the campaign's current one
+    select spend.platform, spend.campaign_id, max(spend.spend_date) as last_other_date
+    from spend
+    inner join latest
+        on spend.platform = latest.platform
+        and spend.campaign_id = latest.campaign_id
+    where spend.channel <> latest.channel
+    group by spend.platform, spend.campaign_id
+
+),
+
 channel_since as (
 
     -- the load that gave the campaign its current channel: its first report, or the first after the last one that
     -- named another channel; leads credited to the campaign change channel with that load
-    select
-        spend.platform,
-        spend.campaign_id,
-        min(spend.loaded_for_date) as channel_loaded_for_date
+    select spend.platform, spend.campaign_id, min(spend.loaded_for_date) as channel_loaded_for_date
     from spend
-    inner join ranked as latest
-        on spend.platform = latest.platform
-        and spend.campaign_id = latest.campaign_id
-        and latest.recency_rank = 1
-    where spend.spend_date > coalesce((
-        select max(other.spend_date) from spend as other
-        where other.platform = latest.platform
-            and other.campaign_id = latest.campaign_id
-            and other.channel <> latest.channel
-    ), cast('1900-01-01' as date))
+    left join last_other_channel
+        on spend.platform = last_other_channel.platform
+        and spend.campaign_id = last_other_channel.campaign_id
+    where last_other_channel.last_other_date is null or spend.spend_date > last_other_channel.last_other_date
     group by spend.platform, spend.campaign_id
 
 ),

@@ -48,11 +48,36 @@ periods as (
 
 ),
 
+finest as (
+
+    {#- one pass over the events: sums per period at the finest grain; every scope level is a roll-up of these #}
+    {%- for grain in grains %}
+    select
+        '{{ grain }}' as period_grain,
+        cast({{ dbt.date_trunc(grain, 'event_date') }} as date) as period_start,
+        rep_id,
+        team_id,
+        region,
+        channel,
+        {%- for m in sums %}
+        sum({{ m }}) as {{ m }},
+        {%- endfor %}
+        sum(ad_spend_usd) as ad_spend_usd,
+        sum(sales_cost_usd) as sales_cost_usd
+    from events
+    group by 1, 2, 3, 4, 5, 6
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
 scoped as (
 
     {%- for scope, expression in scopes.items() %}
-    select '{{ scope }}' as scope_level, {{ expression }} as scope_id, events.*
-    from events
+    select '{{ scope }}' as scope_level, {{ expression }} as scope_id, finest.*
+    from finest
     where {{ expression }} is not null
     {%- if not loop.last %}
     union all
@@ -67,27 +92,59 @@ members as (
 
 ),
 
-aggregated as (
+summed as (
 
-    {%- for grain in grains %}
     select
-        '{{ grain }}' as period_grain,
-        cast({{ dbt.date_trunc(grain, 'event_date') }} as date) as period_start,
+        period_grain,
+        period_start,
         scope_level,
         scope_id,
         {%- for m in sums %}
         sum({{ m }}) as {{ m }},
         {%- endfor %}
         sum(ad_spend_usd) as ad_spend_usd,
-        sum(sales_cost_usd) as sales_cost_usd,
-        percentile_cont(0.5) within group (order by sales_cycle_days) as sales_cycle_median_days,
-        percentile_cont(0.9) within group (order by sales_cycle_days) as sales_cycle_p90_days
+        sum(sales_cost_usd) as sales_cost_usd
     from scoped
     group by 1, 2, 3, 4
-    {%- if not loop.last %}
+
+),
+
+cycles as (
+
+    {#- percentiles need every won deal's own cycle: only the events that carry one #}
+    {%- for grain in grains %}
+    {%- set outer_loop = loop %}
+    {%- for scope, expression in scopes.items() %}
+    select
+        '{{ grain }}' as period_grain,
+        cast({{ dbt.date_trunc(grain, 'event_date') }} as date) as period_start,
+        '{{ scope }}' as scope_level,
+        {{ expression }} as scope_id,
+        percentile_cont(0.5) within group (order by sales_cycle_days) as sales_cycle_median_days,
+        percentile_cont(0.9) within group (order by sales_cycle_days) as sales_cycle_p90_days
+    from events
+    where sales_cycle_days is not null and {{ expression }} is not null
+    group by 1, 2, 3, 4
+    {%- if not (loop.last and outer_loop.last) %}
     union all
     {%- endif %}
     {%- endfor %}
+    {%- endfor %}
+
+),
+
+aggregated as (
+
+    select
+        summed.*,
+        cycles.sales_cycle_median_days,
+        cycles.sales_cycle_p90_days
+    from summed
+    left join cycles
+        on summed.period_grain = cycles.period_grain
+        and summed.period_start = cycles.period_start
+        and summed.scope_level = cycles.scope_level
+        and summed.scope_id = cycles.scope_id
 
 ),
 

@@ -36,20 +36,21 @@ account_first_leads as (
 
 first_orders as (
 
-    -- a customer is acquired by their first order that was not cancelled
+    -- a customer is acquired by their first order that was not cancelled; read from staging (one row per order,
+    -- as in `orders`) so that ranking and the history start never compute the money of every order
     select
         customer_id,
         order_id,
         row_number() over (partition by customer_id order by ordered_at, order_id) as order_rank
-    from orders
-    where not is_cancelled
+    from {{ ref('stg_orders__orders') }}
+    where status <> 'cancelled'
 
 ),
 
 history as (
 
     -- customers created before the order history begins are the installed base, not acquisitions
-    select min(ordered_at) as history_start from orders
+    select min(ordered_at) as history_start from {{ ref('stg_orders__orders') }}
 
 ),
 
