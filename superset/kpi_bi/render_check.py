@@ -35,20 +35,31 @@ def browser(chromium: str, chromedriver: str, width: int = 1600, height: int = 2
     return webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
 
 
-def login(driver: webdriver.Chrome, base_url: str, username: str, password: str) -> None:
-    driver.get(f"{base_url}/login/")
-    deadline = time.monotonic() + 30
-    while not driver.find_elements(By.CSS_SELECTOR, "input[name='username'], #username"):
-        if time.monotonic() > deadline:
-            raise RuntimeError("login form did not appear")
-        time.sleep(0.2)
-    driver.find_element(By.CSS_SELECTOR, "input[name='username'], #username").send_keys(username)
-    driver.find_element(By.CSS_SELECTOR, "input[name='password'], #password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "button[type='submit'], input[type='submit']").click()
-    while "/login" in driver.current_url:
-        if time.monotonic() > deadline:
-            raise RuntimeError("login failed (still on the login page)")
-        time.sleep(0.2)
+def login(driver: webdriver.Chrome, base_url: str, username: str, password: str, attempts: int = 3) -> None:
+    """Log in through the form. A submit sent while the page is still starting (its CSRF token not yet fetched) is
+    answered with the login page again, so a failed attempt reloads the page and tries again."""
+    for attempt in range(1, attempts + 1):
+        driver.get(f"{base_url}/login/")
+        deadline = time.monotonic() + 30
+        while not driver.find_elements(By.CSS_SELECTOR, "input[name='username'], #username"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("login form did not appear")
+            time.sleep(0.2)
+        while driver.execute_script("return document.readyState") != "complete" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for selector, value in (("input[name='username'], #username", username),
+                                ("input[name='password'], #password", password)):
+            field = driver.find_element(By.CSS_SELECTOR, selector)
+            field.clear()
+            field.send_keys(value)
+        driver.find_element(By.CSS_SELECTOR, "button[type='submit'], input[type='submit']").click()
+        deadline = time.monotonic() + 20
+        while "/login" in driver.current_url and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if "/login" not in driver.current_url:
+            return
+        print(f"login attempt {attempt} stayed on the login page", file=sys.stderr)
+    raise RuntimeError(f"login failed (still on the login page after {attempts} attempts)")
 
 
 def render(driver: webdriver.Chrome, base_url: str, slug: str, out_dir: Path, timeout: float = 90) -> dict:
