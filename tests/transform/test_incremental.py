@@ -29,6 +29,19 @@ def _assert_same_marts(left, right) -> None:
         pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=table)
 
 
+def _windowed_and_refreshed(tmp_path, tables: dict[str, pd.DataFrame]):
+    """The raw tables built twice: window by window as the daily partitions load them, and by one full refresh."""
+    warehouse, target = tmp_path / "incremental.duckdb", tmp_path / "target"
+    build = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
+    for start, end in WINDOWS:
+        write_raw(str(warehouse), tables, until=end)
+        run_dbt(build, warehouse=warehouse, env=_window(start, end), target_path=target)
+    refreshed = tmp_path / "full.duckdb"
+    write_raw(str(refreshed), tables)
+    run_dbt([*build, "--full-refresh"], warehouse=refreshed, target_path=tmp_path / "target_full")
+    return warehouse, refreshed
+
+
 def test_windowed_history_equals_full_refresh_and_reruns_are_idempotent(tmp_path, raw_tables, full_warehouse):
     warehouse = tmp_path / "incremental.duckdb"
     target = tmp_path / "target"
@@ -86,14 +99,7 @@ def test_a_late_change_to_an_old_deal_rewrites_the_months_it_left_and_entered(tm
     late["_loaded_at"] = datetime(2025, 2, 10, 23)
     tables["crm_deals"] = pd.concat([deals, late], ignore_index=True)
 
-    warehouse, target = tmp_path / "incremental.duckdb", tmp_path / "target"
-    build = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
-    for start, end in WINDOWS:
-        write_raw(str(warehouse), tables, until=end)
-        run_dbt(build, warehouse=warehouse, env=_window(start, end), target_path=target)
-    refreshed = tmp_path / "full.duckdb"
-    write_raw(str(refreshed), tables)
-    run_dbt([*build, "--full-refresh"], warehouse=refreshed, target_path=tmp_path / "target_full")
+    warehouse, refreshed = _windowed_and_refreshed(tmp_path, tables)
     _assert_same_marts(warehouse, refreshed)
 
     # and the change did reach December and January (it is not equal to the history without it)
@@ -141,14 +147,7 @@ def test_a_lead_reattributed_later_carries_its_deal_and_orders_to_the_new_channe
     leads = leads[leads["id"] != unreported["id"].iloc[0]]
     tables["crm_leads"] = pd.concat([leads, unreported, late], ignore_index=True)
 
-    warehouse, target = tmp_path / "incremental.duckdb", tmp_path / "target"
-    build = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
-    for start, end in WINDOWS:
-        write_raw(str(warehouse), tables, until=end)
-        run_dbt(build, warehouse=warehouse, env=_window(start, end), target_path=target)
-    refreshed = tmp_path / "full.duckdb"
-    write_raw(str(refreshed), tables)
-    run_dbt([*build, "--full-refresh"], warehouse=refreshed, target_path=tmp_path / "target_full")
+    warehouse, refreshed = _windowed_and_refreshed(tmp_path, tables)
     _assert_same_marts(warehouse, refreshed)
 
     # the change reached every fact that inherits the lead's channel
