@@ -10,7 +10,10 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 # Tiles still loading, and tiles that failed (Superset's ErrorAlert renders an antd error alert in the tile).
 LOADING = ".dashboard-component-chart-holder .loading, .dashboard-component-chart-holder [aria-label='Loading']"
@@ -36,45 +39,45 @@ def browser(chromium: str, chromedriver: str, width: int = 1600, height: int = 2
 
 
 def login(driver: webdriver.Chrome, base_url: str, username: str, password: str, attempts: int = 3) -> None:
-    """Log in through the form. A submit sent while the page is still starting (its CSRF token not yet fetched) is
-    answered with the login page again, so a failed attempt reloads the page and tries again."""
+    """Log in through the form. A submit sent while the page is still starting (its CSRF token not yet fetched), or
+    one over the login rate limit, is answered with the login page again: reload and try again."""
     for attempt in range(1, attempts + 1):
         driver.get(f"{base_url}/login/")
-        deadline = time.monotonic() + 30
-        while not driver.find_elements(By.CSS_SELECTOR, "input[name='username'], #username"):
-            if time.monotonic() > deadline:
-                raise RuntimeError("login form did not appear")
-            time.sleep(0.2)
-        while driver.execute_script("return document.readyState") != "complete" and time.monotonic() < deadline:
-            time.sleep(0.1)
+        try:
+            WebDriverWait(driver, 30).until(expected_conditions.presence_of_element_located(
+                (By.CSS_SELECTOR, "input[name='username'], #username")))
+        except TimeoutException:
+            raise RuntimeError("login form did not appear") from None
         for selector, value in (("input[name='username'], #username", username),
                                 ("input[name='password'], #password", password)):
             field = driver.find_element(By.CSS_SELECTOR, selector)
             field.clear()
             field.send_keys(value)
         driver.find_element(By.CSS_SELECTOR, "button[type='submit'], input[type='submit']").click()
-        deadline = time.monotonic() + 20
-        while "/login" in driver.current_url and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if "/login" not in driver.current_url:
+        try:
+            WebDriverWait(driver, 20).until(lambda d: "/login" not in d.current_url)
             return
-        print(f"login attempt {attempt} stayed on the login page", file=sys.stderr)
+        except TimeoutException:
+            print(f"login attempt {attempt} stayed on the login page", file=sys.stderr)
     raise RuntimeError(f"login failed (still on the login page after {attempts} attempts)")
+
+
+def _rendered(driver: webdriver.Chrome) -> int:
+    """The number of tiles once every one has rendered its chart (svg/canvas/table) or a "No results" message."""
+    charts = len(driver.find_elements(By.CSS_SELECTOR, CHART))
+    return charts if charts and not driver.find_elements(By.CSS_SELECTOR, LOADING) else 0
 
 
 def render(driver: webdriver.Chrome, base_url: str, slug: str, out_dir: Path, timeout: float = 90) -> dict:
     """Open one dashboard, wait until every tile has finished loading, then record errors and a screenshot."""
     start = time.monotonic()
     driver.get(f"{base_url}/superset/dashboard/{slug}/?standalone=1")
-    charts = 0
-    while time.monotonic() - start < timeout:
-        charts = len(driver.find_elements(By.CSS_SELECTOR, CHART))
-        # Tiles render their chart (svg/canvas/table) or a "No results" message once their query returned.
-        if charts and not driver.find_elements(By.CSS_SELECTOR, LOADING):
-            break
-        time.sleep(0.05)
+    try:
+        charts = WebDriverWait(driver, timeout, poll_frequency=0.05).until(_rendered)
+        timed_out = False
+    except TimeoutException:
+        charts, timed_out = len(driver.find_elements(By.CSS_SELECTOR, CHART)), True
     seconds = time.monotonic() - start
-    timed_out = seconds >= timeout
     time.sleep(1.0)  # ECharts animates for ~1 s; let the screenshot show the final frame.
     errors = [e.text.strip()[:200] for e in driver.find_elements(By.CSS_SELECTOR, ERRORS)]
     out_dir.mkdir(parents=True, exist_ok=True)
