@@ -159,6 +159,9 @@ def parse_mapping(data, name: str, origin: str, base: SourceSpec) -> SourceSpec:
     if both:
         raise SpecError(f"{origin}: {', '.join(both)} is both mapped and a constant")
     mapped = {c.name for c in columns} | set(constants)
+    missing_required = [c.name for c in base.columns if c.required and c.name not in mapped]
+    if missing_required:
+        raise SpecError(f"{origin}: required columns not mapped: {', '.join(missing_required)}")
     values = {}
     for canonical, recode in (data.get("values") or {}).items():
         canonical_column(canonical, "values (keyed by the canonical column)")
@@ -196,9 +199,6 @@ def parse_mapping(data, name: str, origin: str, base: SourceSpec) -> SourceSpec:
     query = data.get("query")
     if query is not None and not re.match(r"\s*(with|select|from)\b", str(query), re.IGNORECASE):
         raise SpecError(f"{origin}: query must be a DuckDB SELECT over the relation `export`")
-    missing_required = [c.name for c in base.columns if c.required and c.name not in mapped]
-    if missing_required:
-        raise SpecError(f"{origin}: required columns not mapped: {', '.join(missing_required)}")
     if "files" not in data:
         raise SpecError(f"{origin}: missing key 'files' (a glob under the sources folder)")
     if base.partitioned and "{day}" not in str(data["files"]):
