@@ -90,6 +90,8 @@ def test_an_export_whose_header_lost_a_mapped_column_names_it(sources: Path, war
         load_tables(warehouse, ["crm_deals"], (DAY, DAY), "byo", sources, mappings)
 
 
+# the columns every crm_deals mapping must fill, for the cases that test something else
+COMPLETE = "constants: {currency: USD, stage: new}\ncolumns: {Id: id, A: amount, C: [created_at, updated_at]}\n"
 HEADER_KEYED_VALUES = """\
     target_table: crm_deals
     files: "byo/export/{day}.csv"
@@ -108,7 +110,7 @@ HEADER_KEYED_VALUES = """\
         ("target_table: crm_deal\nfiles: x/{day}.csv\n", "target_table 'crm_deal' is not a raw table"),
         ("target_table: crm_deals\ncolumns: {Id: id\n", "not valid YAML at line"),
         ("target_table: crm_deals\nfiles: x/{day}.csv\ncolumns: {Id: idx}\n", "'idx' is not a column of raw.crm_deals"),
-        ("target_table: crm_deals\nfiles: x/{day}.csv\ntimezone: Mars/Olympus\ncolumns: {Id: id}\n",
+        ("target_table: crm_deals\nfiles: x/{day}.csv\ntimezone: Mars/Olympus\n" + COMPLETE,
          "timezone 'Mars/Olympus' is not an IANA time zone"),
     ],
 )
@@ -336,7 +338,7 @@ def test_kpi_mappings_check_exits_non_zero_with_one_line_for_a_bad_file(tmp_path
     from dagster_project.cli import main
 
     bad = tmp_path / "bad.yaml"
-    bad.write_text("target_table: crm_deals\nfiles: x/{day}.csv\ncolumns: {Id: id}\nvalues: {Deal Stage: {a: b}}\n")
+    bad.write_text("target_table: crm_deals\nfiles: x/{day}.csv\nvalues: {Deal Stage: {a: b}}\n" + COMPLETE)
     result = CliRunner().invoke(main, ["mappings", "check", str(bad)])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
