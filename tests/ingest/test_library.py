@@ -79,7 +79,7 @@ def test_salesforce_snapshots_leave_one_row_per_opportunity_at_its_newest_versio
     changed = [o for o, before in zip(last, first) if o["Stage"] != before["Stage"]]
     assert changed, "the second snapshot moves some opportunities on"
     for o in last:
-        stage, is_won, is_lost, amount, currency, rep = deals[o["Opportunity ID"]]
+        _stage, is_won, is_lost, amount, currency, rep = deals[o["Opportunity ID"]]
         assert (is_won, is_lost) == (o["Stage"] == "Closed Won", o["Stage"] == "Closed Lost"), o
         assert (amount, currency, rep) == (_number(o["Amount"]), o["Opportunity Currency"], owners[o["Opportunity Owner"]])
 

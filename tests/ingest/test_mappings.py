@@ -328,3 +328,30 @@ def test_the_dry_run_shows_the_mapped_rows_and_what_would_be_quarantined(byo, wa
                              ).fetchone() == (0,)
 
 
+
+
+def test_kpi_mappings_check_exits_non_zero_with_one_line_for_a_bad_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dagster_project.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("target_table: crm_deals\nfiles: x/{day}.csv\ncolumns: {Id: id}\nvalues: {Deal Stage: {a: b}}\n")
+    result = CliRunner().invoke(main, ["mappings", "check", str(bad)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        (f"{bad}: values (keyed by the canonical column): 'Deal Stage' is not a column of raw.crm_deals "
+        "(columns: id, lead_id, account_id, owner_id, name, stage, amount, currency, created_at, "
+        "expected_close_date, closed_at, updated_at)")]
+
+
+def test_kpi_mappings_check_reads_a_library_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from dagster_project.cli import main
+
+    monkeypatch.setenv("KPI_SOURCES_DIR", str(LIBRARY / "examples"))
+    result = CliRunner().invoke(main, ["mappings", "check", str(LIBRARY / "meta_ads_ads.yaml"), "--rows", "1"])
+    assert result.exit_code == 0, result.output
+    assert "byo/meta_ads/ads_2024-12-03.csv" in result.output  # the newest file the glob matches
+    assert result.output.strip().endswith("read 12 = would load 3 + quarantine 0 + aggregated 9")
