@@ -357,3 +357,25 @@ def test_kpi_mappings_check_reads_a_library_sample(tmp_path: Path, monkeypatch: 
     assert result.exit_code == 0, result.output
     assert "byo/meta_ads/ads_2024-12-03.csv" in result.output  # the newest file the glob matches
     assert result.output.strip().endswith("read 12 = would load 3 + quarantine 0 + aggregated 9")
+
+
+def test_an_explicit_offset_wins_over_the_source_time_zone(byo, warehouse) -> None:
+    sources, folder = byo(
+        """\
+        target_table: crm_deals
+        files: "byo/export/{day}.csv"
+        timezone: Asia/Yekaterinburg
+        constants: {currency: USD, stage: new}
+        columns: {Id: id, Amount: amount, Created: created_at, Updated: updated_at}
+        """,
+        """
+        Id,Amount,Created,Updated
+        d1,1,2024-12-02,2024-12-02 10:00:00
+        d2,1,2024-12-02T10:00:00Z,2024-12-02 10:00:00+03:00
+        """,
+    )
+    load_tables(warehouse, ["crm_deals"], (DAY, DAY), "t", sources, folder)
+    assert _rows(warehouse, "crm_deals", "id, created_at, updated_at") == [
+        ("d1", datetime(2024, 12, 1, 19), datetime(2024, 12, 2, 5)),
+        ("d2", datetime(2024, 12, 2, 10), datetime(2024, 12, 2, 7)),
+    ]
