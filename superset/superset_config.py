@@ -36,7 +36,8 @@ FEATURE_FLAGS = {
     "ALERT_REPORTS": True,
     # RLS clauses use {{ current_username() }}.
     "ENABLE_TEMPLATE_PROCESSING": True,
-    "DASHBOARD_RBAC": False,
+    # Dashboards list and open only for the roles their YAML names (kpi_bi.dashboard_access).
+    "DASHBOARD_RBAC": True,
     # Alerts in alerts.yaml may notify webhooks.
     "ALERT_REPORT_WEBHOOK": True,
 }
@@ -129,3 +130,10 @@ TALISMAN_ENABLED = os.environ.get("TALISMAN_ENABLED", "false").lower() == "true"
 SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "false").lower() == "true"
 WTF_CSRF_ENABLED = True
 SUPERSET_WEBSERVER_TIMEOUT = 120
+
+
+def FLASK_APP_MUTATOR(app):  # noqa: N802 - the name Superset looks for
+    """Each role lands on its own page after login (kpi_bi.dashboard_access)."""
+    from kpi_bi.dashboard_access import install_landing_redirect
+
+    install_landing_redirect(app)
