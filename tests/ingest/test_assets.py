@@ -6,7 +6,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.build import RANGE_END_TAG, RANGE_START_TAG
+from dagster_project.build import RANGE_END_TAG, RANGE_START_TAG, failure_lines
 from dagster_project.defs.ingest import build_defs
 from dagster_project.defs.ingest.resources import ingest_resources
 from dagster_project.warehouse import WRITER_POOL
@@ -105,3 +105,5 @@ def test_a_bad_mapping_file_fails_only_its_own_source_once_in_one_line(assets, t
     assert error.startswith(f"{mappings / 'pipedrive_deals.yaml'}: not valid YAML at line")
     assert "\n" not in error
     assert set(_materializations(result)) == set(ADS + ORDERS)
+    # what `kpi build` prints under its FAILED line
+    assert failure_lines(result) == [f"ingest_crm: {error}"]

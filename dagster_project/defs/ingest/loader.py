@@ -93,7 +93,8 @@ def _typed(column: ColumnSpec, text: str, spec: SourceSpec) -> str:
         return f"try_cast({text} as date)"
     if spec.timezone is None:
         return f"cast(try_cast({text} as timestamptz) as timestamp)"
-    offset = f"regexp_matches({text}, '(Z|[+-]\\d\\d(:?\\d\\d)?)$')"
+    # an explicit offset after the time of day (…T09:15:00Z, …09:15+03:00) wins over the source's zone
+    offset = f"regexp_matches({text}, '\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?\\s*(Z|[+-]\\d\\d(:?\\d\\d)?)$')"
     return (f"(case when {offset} then cast(try_cast({text} as timestamptz) as timestamp) "
             f"else {_in_utc(f'try_cast({text} as timestamp)', spec)} end)")
 

@@ -21,7 +21,8 @@ from dagster_project.defs.routes.plan import (
 from dagster_project.environment import Settings, settings
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
-INPUTS = [dg.AssetKey(["marts", name]) for name in ("route_accounts", "route_reps", "route_field_visits")]
+INPUTS = [dg.AssetKey(["marts", name])
+          for name in ("route_accounts", "route_reps", "route_field_visits", "score_accounts")]
 PLANS = dg.AssetKey(["marts", "route_plans"])
 DAYS = dg.AssetKey(["marts", "route_plan_days"])
 DROPPED = dg.AssetKey(["marts", "route_plan_dropped"])
