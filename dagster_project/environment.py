@@ -25,6 +25,7 @@ class Settings:
     serving_path: Path
     orders_db_url: str
     mappings_dir: Path
+    profile_path: Path
     start_date: date
     dbt_project_dir: Path
     dbt_target: str
@@ -62,6 +63,8 @@ def settings() -> Settings:
             "KPI_ORDERS_DB_URL", f"sqlite:///{sources_dir / 'orders' / 'orders.sqlite'}"
         ),
         mappings_dir=_path("KPI_MAPPINGS_DIR", data_dir / "mappings"),
+        # the company's vocabulary (dagster_project/profile.py); the committed demo profile by default
+        profile_path=_path("KPI_PROFILE", REPO_ROOT / "profiles" / "demo.yaml"),
         start_date=date.fromisoformat(os.environ.get("KPI_START_DATE", "2024-12-01")),
         dbt_project_dir=_path("KPI_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"),
         dbt_target=os.environ.get("KPI_DBT_TARGET", "duckdb"),
