@@ -39,6 +39,11 @@ class Settings:
     mail_from: str
     data_team_emails: tuple[str, ...]
     dagster_url: str
+    routes_config_path: Path
+    routing_url: str | None
+    routes_time_limit_s: float
+    routes_workers: int
+    map_tile_url: str | None
 
     @property
     def quarantine_dir(self) -> Path:
@@ -80,4 +85,9 @@ def settings() -> Settings:
             a.strip() for a in os.environ.get("KPI_DATA_TEAM_EMAILS", "data-team@localhost").split(",") if a.strip()
         ),
         dagster_url=os.environ.get("KPI_DAGSTER_URL", "http://127.0.0.1:3000"),
+        routes_config_path=_path("KPI_ROUTES_CONFIG", REPO_ROOT / "dagster_project" / "defs" / "routes" / "routes.yaml"),
+        routing_url=os.environ.get("KPI_ROUTING_URL") or None,
+        routes_time_limit_s=float(os.environ.get("KPI_ROUTES_TIME_LIMIT_S", "0.2")),
+        routes_workers=int(os.environ.get("KPI_ROUTES_WORKERS", str(os.cpu_count() or 1))),
+        map_tile_url=os.environ.get("KPI_MAP_TILE_URL") or None,
     )
