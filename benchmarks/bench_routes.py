@@ -12,7 +12,7 @@ import os
 import resource
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +21,11 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dagster_project.defs.routes.config import load_config  # noqa: E402
-from dagster_project.defs.routes.exact import objective, optimum  # noqa: E402
-from dagster_project.defs.routes.solver import Stop, Workday, solve_day  # noqa: E402
-from dagster_project.defs.routes.travel import estimated_matrix  # noqa: E402
-from dagster_project.environment import settings  # noqa: E402
+from dagster_project.defs.routes.config import load_config
+from dagster_project.defs.routes.exact import objective, optimum
+from dagster_project.defs.routes.solver import Stop, Workday, solve_day
+from dagster_project.defs.routes.travel import estimated_matrix
+from dagster_project.environment import settings
 
 H = 3600
 
@@ -134,7 +134,7 @@ def sf10(n_reps: int, cfg, time_limit_s: float, workers: int) -> None:
         })
         jobs.append(RepDay(f"r{r}", f"Rep {r}", day, home, None, cand, cand.iloc[0:0], "bench"))
     started = time.perf_counter()
-    stops, summary, dropped = plan_all(jobs, cfg, None, time_limit_s, workers)
+    _stops, summary, _dropped = plan_all(jobs, cfg, None, time_limit_s, workers)
     elapsed = time.perf_counter() - started
     rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     print(f"SF10 speed: {n_reps} reps × 60 candidates planned in {elapsed:.1f} s wall with {workers} workers, "

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from kpi_bi import roles
+from kpi_bi import dashboard_access, roles
 from kpi_bi.env import generated_secret, secret, secrets_dir, settings
 
 log = logging.getLogger("kpi_bi.provision")
@@ -81,6 +81,7 @@ def provision(print_login: bool = False) -> dict[str, object]:
             summary["alerts"] = alerts.sync(cfg)
             roles.grant_data_access()
             summary["rls_datasets"] = roles.ensure_rls()
+            summary["dashboard_roles"] = dashboard_access.apply_dashboard_roles()
         else:
             log.warning(
                 "serving snapshot %s does not exist yet: run `kpi build` first; dashboards not imported",

@@ -87,7 +87,7 @@ def _plan(path: Path):
 
 
 def test_without_scores_only_due_accounts_are_planned_and_the_plan_says_so(warehouse):
-    stops, days, dropped = _plan(warehouse)
+    stops, days, _dropped = _plan(warehouse)
     r1 = days.set_index("rep_id").loc["R1"]
     assert r1["value_basis"] == NO_SCORES
     visits = stops[(stops["rep_id"] == "R1") & (stops["stop_type"] == "visit")]

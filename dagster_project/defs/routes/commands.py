@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import click
+import pandas as pd
 
 
 def register(group: click.Group) -> None:
@@ -51,3 +53,64 @@ def plan(rep_ids: tuple[str, ...], day) -> None:
             click.echo(f"  dropped {d.account_id} {d.account_name}: {d.reason}")
         if summary.directions_url:
             click.echo(f"  directions: {summary.directions_url}")
+
+
+def _read_day(day: date, rep_ids: tuple[str, ...]):
+    from dagster_project.environment import settings
+    from dagster_project.warehouse import WarehouseResource
+
+    config = settings()
+    rep_filter = "and rep_id in (select unnest(?))" if rep_ids else ""
+    params = [day, list(rep_ids)] if rep_ids else [day]
+    with WarehouseResource(path=str(config.warehouse_path)).connect(read_only=True) as con:
+        frames = [
+            con.execute(f"select * from marts.{table} where plan_date = ? {rep_filter}", params).df()
+            for table in ("route_plan_days", "route_plans", "route_plan_dropped")
+        ]
+        emails = dict(con.execute("select rep_id, email from marts.route_reps").fetchall())
+    if frames[0].empty:
+        raise click.ClickException(f"no route plans for {day}: run the build or `kpi routes plan` first")
+    return config, emails, *frames
+
+
+@routes.command("export")
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), required=True, help="planned day, YYYY-MM-DD")
+@click.option("--rep", "rep_ids", multiple=True, help="rep id (repeatable; default every rep)")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="folder to write")
+def export(day, rep_ids: tuple[str, ...], out: Path) -> None:
+    """Write each rep's route page (map, stop list, directions link) and .ics calendar for a planned day."""
+    from dagster_project.defs.routes.render import route_html, route_ics
+
+    config, _, days, stops, dropped = _read_day(day.date(), rep_ids)
+    out.mkdir(parents=True, exist_ok=True)
+    for summary in days.to_dict("records"):
+        rep = summary["rep_id"]
+        mine, gone = stops[stops["rep_id"] == rep], dropped[dropped["rep_id"] == rep]
+        page = route_html(pd.Series(summary), mine, gone, config.map_tile_url)
+        (out / f"{rep}.html").write_text(
+            f"<!doctype html><html><head><meta charset='utf-8'><title>Route {rep}</title></head><body>{page}"
+            "</body></html>")
+        if not mine.empty:
+            (out / f"{rep}.ics").write_bytes(route_ics(pd.Series(summary), mine))
+    click.echo(f"wrote {len(days)} route pages to {out}")
+
+
+@routes.command("email")
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), required=True, help="planned day, YYYY-MM-DD")
+@click.option("--rep", "rep_ids", multiple=True, help="rep id (repeatable; default every rep)")
+def email(day, rep_ids: tuple[str, ...]) -> None:
+    """E-mail each rep their own route (stop list, map, directions link, .ics) over the configured SMTP server."""
+    from dagster_project.defs.routes.render import route_email, send
+
+    config, emails, days, stops, dropped = _read_day(day.date(), rep_ids)
+    messages, skipped = [], []
+    for summary in days.to_dict("records"):
+        rep = summary["rep_id"]
+        if not emails.get(rep):
+            skipped.append(rep)
+            continue
+        messages.append(route_email(config, emails[rep], pd.Series(summary), stops[stops["rep_id"] == rep],
+                                    dropped[dropped["rep_id"] == rep], config.map_tile_url))
+    send(config, messages)
+    click.echo(f"sent {len(messages)} route e-mails" + (f"; no e-mail address for {', '.join(skipped)}"
+                                                       if skipped else ""))
