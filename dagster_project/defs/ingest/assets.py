@@ -91,6 +91,10 @@ def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> 
             context.log.info(
                 f"raw.{table}: read {c.read} = loaded {c.loaded} + quarantined {c.quarantined} ({c.files} files)"
             )
+            if c.ignored:
+                context.log.warning(
+                    f"raw.{table}: {c.ignored} files in its landing folder are not loaded (health.ignored_files)"
+                )
             yield dg.MaterializeResult(
                 asset_key=raw_key(table),
                 metadata={
@@ -98,6 +102,7 @@ def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> 
                     "rows_loaded": c.loaded,
                     "rows_quarantined": c.quarantined,
                     "files_read": c.files,
+                    "files_ignored": c.ignored,
                     "window": f"{window[0]} … {window[1]}" if window else "whole file",
                     "dagster/row_count": totals[table],
                 },

@@ -40,6 +40,7 @@ class LoadCounts:
     loaded: int = 0
     quarantined: int = 0
     files: int = 0
+    ignored: int = 0  # files in the landing folder that are not loaded (raw._ignored_files says why)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, canonical: SourceSpec) -> None:
@@ -193,6 +194,27 @@ class TableLoad:
         self.counts.loaded, self.counts.quarantined = loaded, quarantined
         self.con.execute(f"drop table {self.staging}_checked")
         return self.counts
+
+
+IGNORED_DDL = """
+create table if not exists raw._ignored_files (
+    target_table varchar, file varchar, reason varchar, _load_id varchar, _detected_at timestamp
+)
+"""
+
+
+def record_ignored(
+    con: duckdb.DuckDBPyConnection, table: str, ignored: Sequence, load_id: str, detected_at: datetime
+) -> int:
+    """Replace the list of files in `table`'s landing folders that are not loaded, each with its reason."""
+    con.execute(IGNORED_DDL)
+    con.execute("delete from raw._ignored_files where target_table = ?", [table])
+    if ignored:
+        con.executemany(
+            "insert into raw._ignored_files values (?, ?, ?, ?, ?)",
+            [[table, i.path, i.reason, load_id, detected_at] for i in ignored],
+        )
+    return len(ignored)
 
 
 def known_currencies(con: duckdb.DuckDBPyConnection, fx_file) -> Sequence[str]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import sqlite3
 from datetime import date, timedelta
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
+from dagster_project.defs.ingest.landing import InputError
 from dagster_project.defs.ingest.readers import _text
 from dagster_project.defs.ingest.spec import SourceSpec
 
@@ -16,9 +19,22 @@ BATCH_ROWS = 100_000
 
 
 def engine_for(url: str) -> sa.Engine:
+    """An engine that only reads: an SQLite file is opened read-only and must exist (it is never created)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg2://" + url[len("postgresql://"):]
-    return sa.create_engine(url, poolclass=sa.pool.NullPool)
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        if not parsed.database or not path.is_file():
+            raise InputError(
+                f"{path}: orders database not found (setting KPI_ORDERS_DB_URL={url}); point the setting at the "
+                f"database, or set sources.orders: false in the company profile (KPI_PROFILE) if there is none"
+            )
+        return sa.create_engine(
+            "sqlite://", poolclass=sa.pool.NullPool,
+            creator=lambda: sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True),
+        )
+    return sa.create_engine(url, poolclass=sa.pool.NullPool, execution_options={"postgresql_readonly": True})
 
 
 def _column(values: tuple) -> pa.Array:
