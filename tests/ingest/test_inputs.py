@@ -190,3 +190,68 @@ def test_an_unreadable_file_or_day_folder_is_an_error_naming_it(
     path.symlink_to(tmp_path / "gone")
     with pytest.raises(InputError, match=broken.format(day=DAY)):
         _load(warehouse, sources, tmp_path, ["ads_meta_ads", "crm_deals"])
+
+
+def test_values_that_cannot_be_true_are_quarantined_never_coerced(sources: Path, warehouse, tmp_path: Path) -> None:
+    deals = sources / "crm" / "deals" / f"date={DAY}" / "part-000.jsonl"
+    base = {
+        "lead_id": None, "account_id": "acc_000001", "owner_id": "usr_0001", "name": "x", "stage": "new",
+        "amount": 100.0, "currency": "USD", "created_at": "2024-12-03T10:00:00Z", "expected_close_date": None,
+        "closed_at": None, "updated_at": "2024-12-03T10:00:00Z",
+    }
+    cases = {
+        "d_inf": {"amount": "inf"}, "d_infinity": {"amount": "Infinity"}, "d_huge": {"amount": "1e309"},
+        "d_nan": {"amount": "NaN"}, "d_1969": {"created_at": "1969-07-20T20:17:00Z"},
+        "d_2099": {"closed_at": "2099-01-01T00:00:00Z"}, "d_bad_ts": {"created_at": "yesterday"},
+        "d_ok": {},
+    }
+    deals.write_text("".join(json.dumps({"id": k, **base, **v}) + "\n" for k, v in cases.items()))
+    report = sources / "ads" / "google_ads" / f"{DAY}.csv"
+    lines = report.read_text().splitlines()
+    first = lines[1].split(",")
+    lines.append(",".join([first[0], "c_frac", "frac", "10.5", "1", "1000", "0", "USD"]))
+    report.write_text("\n".join(lines) + "\n")
+
+    counts = _load(warehouse, sources, tmp_path, ["crm_deals", "ads_google_ads"])
+
+    assert (counts["crm_deals"].loaded, counts["crm_deals"].quarantined) == (1, len(cases) - 1)
+    reasons = dict(warehouse.execute(
+        "select json_extract_string(raw_text, '$.id'), reason from raw.quarantine where target_table = 'crm_deals'"
+    ).fetchall())
+    for key in ("d_inf", "d_infinity", "d_nan"):
+        assert reasons[key].startswith("not a finite number for amount"), reasons[key]
+    assert reasons["d_huge"].startswith(("not a finite number for amount", "wrong type for amount"))
+    assert reasons["d_1969"].startswith("implausible date for created_at")
+    assert reasons["d_2099"].startswith("implausible date for closed_at")
+    assert reasons["d_bad_ts"] == "wrong type for created_at (timestamp): yesterday"
+    frac = warehouse.execute("select reason from raw.quarantine where target_table = 'ads_google_ads'").fetchall()
+    assert frac == [("fractional value for impressions (bigint): 10.5",)]
+    assert warehouse.execute("select count(*) from raw.ads_google_ads where campaign_id = 'c_frac'").fetchone() == (0,)
+
+
+def test_orders_with_updated_at_in_another_form_are_read_and_accounted(
+    sources: Path, warehouse, tmp_path: Path
+) -> None:
+    database = sources / "orders" / "orders.sqlite"
+    with sqlite3.connect(database) as db:
+        ids = [r[0] for r in db.execute("select id from orders order by id limit 3")]
+        db.execute("update orders set updated_at = '2024-12-03T08:00:00Z' where id = ?", [ids[0]])
+        db.execute("update orders set updated_at = 1733212800 where id = ?", [ids[1]])  # 2024-12-03 08:00 UTC
+        db.execute("update orders set updated_at = 'soon' where id = ?", [ids[2]])
+    url = f"sqlite:///{database}"
+    with sqlite3.connect(database) as db:
+        total = db.execute("select count(*) from orders").fetchone()[0]
+
+    # the whole history in one window accounts for every row of the table
+    counts = _load(warehouse, sources, tmp_path, ["orders_orders"], window=(date(2024, 12, 1), date(2024, 12, 14)),
+                   url=url)["orders_orders"]
+
+    assert counts.read == total
+    loaded = warehouse.execute("select _partition_date from raw.orders_orders where id = ?", [ids[0]]).fetchall()
+    assert loaded == [(DAY,)], "an ISO timestamp with T and Z is loaded on its day"
+    quarantined = sorted(warehouse.execute(
+        "select _partition_date, reason from raw.quarantine where target_table = 'orders_orders'").fetchall())
+    assert quarantined == [
+        (date(2024, 12, 1), "wrong type for updated_at (timestamp): soon"),  # no day: with the first partition
+        (DAY, "wrong type for updated_at (timestamp): 1733212800"),  # Unix seconds: on the day they name
+    ]

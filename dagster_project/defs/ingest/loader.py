@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pyarrow as pa
@@ -71,6 +71,31 @@ def _typed(column: ColumnSpec, raw: str, spec: SourceSpec) -> str:
     return f"cast(try_cast({text} as timestamptz) as timestamp)"
 
 
+def implausible(column: ColumnSpec, raw: str, value: str, spec: SourceSpec) -> list[str]:
+    """Reasons for values that parse but cannot be true: a fraction in an integer column (never rounded), a
+    non-finite number (`1e309`, `inf`), a date outside [KPI_EARLIEST_DATE, today + KPI_FUTURE_DAYS]."""
+    from dagster_project.environment import settings
+
+    label = column.name
+    if column.type == "bigint":
+        text = f"nullif(trim({raw}), '')"
+        if spec.decimal_comma:
+            text = f"replace({text}, ',', '.')"
+        number = f"try_cast({text} as double)"
+        return [f"case when {number} <> trunc({number}) then 'fractional value for {label} (bigint): ' || {raw} end"]
+    if column.type == "double":
+        return [f"case when not isfinite({value}) then 'not a finite number for {label}: ' || {raw} end"]
+    if column.type in ("date", "timestamp"):
+        config = settings()
+        earliest = config.earliest_plausible_date
+        latest = date.today() + timedelta(days=config.future_days_plausible)
+        return [
+            f"case when {value} < {_lit(earliest.isoformat())}::date or {value} >= {_lit(latest.isoformat())}::date "
+            f"+ interval 1 day then 'implausible date for {label} (outside {earliest} … {latest}): ' || {raw} end"
+        ]
+    return []
+
+
 def typed_select(canonical: SourceSpec, spec: SourceSpec, relation: str, currencies: Iterable[str]) -> str:
     """Select typed canonical columns plus `_reason`, the first rule the row breaks (NULL when it loads)."""
     mapped = {c.name: c for c in spec.columns}
@@ -90,6 +115,7 @@ def typed_select(canonical: SourceSpec, spec: SourceSpec, relation: str, currenc
         label = column.name
         if column.required:
             reasons.append(f"case when nullif(trim({raw}), '') is null then 'missing required field: {label}' end")
+        reasons += implausible(column, raw, value, spec)
         if column.type != "varchar":
             reasons.append(
                 f"case when nullif(trim({raw}), '') is not null and {value} is null "
