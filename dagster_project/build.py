@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import socket
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
 from dagster_project.instance import write_instance_config
 from dagster_project.partitions import daily_partitions
+from dagster_project.run_summary import failure_lines, failure_summary  # noqa: F401 (failure_lines: tests)
 
 BUILD_JOB = "build_all"
 REBUILD_JOB = "rebuild_from_raw"
@@ -76,7 +78,6 @@ def run_range(start: date | None = None, end: date | None = None, job_name: str 
                   HOST_TAG: socket.gethostname()},
             raise_on_error=False,
         )
-    from dagster_project.run_summary import failure_summary
 
     print(f"{job_name} {first}…{last}: {'succeeded' if result.success else 'FAILED'} (run {result.run_id})")
     for line in failure_summary(result):

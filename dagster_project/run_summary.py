@@ -37,12 +37,20 @@ def _check_lines(evaluation) -> list[str]:
     return lines
 
 
+def failure_lines(result) -> list[str]:
+    """One entry per failed step: the step and what it reported (an input error names its file and setting)."""
+    lines = []
+    for event in result.get_step_failure_events():
+        data = event.step_failure_data
+        said = data.user_failure_data.description if data.user_failure_data else None
+        reason = said or (_error_message(data.error) if data.error else "failed")
+        lines.append(f"{event.step_key}: {reason.strip()}")
+    return lines
+
+
 def failure_summary(result: dg.ExecuteInProcessResult) -> list[str]:
     """Lines for the end of `kpi build`: failed steps (step and cause), failed blocking checks, skipped steps."""
-    lines: list[str] = []
-    for event in result.get_step_failure_events():
-        error = event.step_failure_data.error
-        lines.append(f"FAILED step {event.step_key}: {_error_message(error)}")
+    lines = [f"FAILED step {line}" for line in failure_lines(result)]
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             lines += _check_lines(evaluation)

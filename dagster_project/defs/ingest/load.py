@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -9,12 +10,19 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dagster_project.defs.ingest.landing import Ignored, InputError, expected, survey
-from dagster_project.defs.ingest.loader import LoadCounts, TableLoad, known_currencies, record_ignored
+from dagster_project.defs.ingest.loader import (
+    LoadCounts,
+    TableLoad,
+    known_currencies,
+    record_ignored,
+    register_lookups,
+)
 from dagster_project.defs.ingest.orders import engine_for, read_window
 from dagster_project.defs.ingest.readers import HeaderError, read_file
-from dagster_project.defs.ingest.spec import SourceSpec, builtin_specs, mapping_specs
+from dagster_project.defs.ingest.spec import SourceSpec, SpecError, builtin_specs, load_mappings
 
 FLUSH_ROWS = 100_000
 
@@ -37,9 +45,8 @@ def fx_rates_file(sources_dir: Path, required: bool) -> Path:
     return found[0][1] if found else sources_dir / str(spec.files)
 
 
-def read_source_file(path: Path, sources_dir: Path, spec: SourceSpec, required: bool) -> pa.Table:
+def read_source_file(path: Path, relative: str, spec: SourceSpec, required: bool) -> pa.Table:
     """One file's rows; any failure to read it names the file, and a header-only reference file is an error."""
-    relative = path.relative_to(sources_dir).as_posix()
     try:
         read = read_file(path, relative, spec)
     except (HeaderError, InputError):
@@ -49,19 +56,87 @@ def read_source_file(path: Path, sources_dir: Path, spec: SourceSpec, required: 
     if required and not spec.partitioned and read.table.num_rows == 0:
         raise InputError(
             f"{path}: file of raw.{spec.target_table} has a header but no rows "
-            f"(setting KPI_SOURCES_DIR={sources_dir}; files: {spec.files} in {spec.origin})"
+            f"(setting KPI_SOURCES_DIR; files: {spec.files} in {spec.origin})"
         )
     return read.table
 
 
 def specs_for(tables: Iterable[str], mappings_dir: Path) -> dict[str, list[SourceSpec]]:
-    """The built-in spec of each table (in the encoding KPI_SOURCE_ENCODINGS gives it) and any mapping files."""
+    """The built-in spec of each table (in the encoding KPI_SOURCE_ENCODINGS gives it) and the mapping files
+    that feed it.
+
+    A mapping file that cannot be used fails the load of the table it feeds (only that one), with one line
+    per such file naming it and the problem.
+    """
     from dagster_project.environment import settings
 
     encodings = settings().source_encodings
     builtin = {t: replace(s, encoding=encodings.get(t, s.encoding)) for t, s in builtin_specs().items()}
-    mapped = mapping_specs(mappings_dir)
+    tables = list(tables)
+    mapped, problems = load_mappings(mappings_dir)
+    mine = [p.message for p in problems if p.table in tables]
+    if mine:
+        raise SpecError("\n".join(mine))
     return {t: [builtin[t], *[m for m in mapped if m.target_table == t]] for t in tables}
+
+
+def apply_query(con: duckdb.DuckDBPyConnection, spec: SourceSpec, read: pa.Table, relative: str) -> pa.Table:
+    """Run the mapping's SELECT over one export (as `export`); rows that did not parse bypass it to quarantine."""
+    failed = read.filter(pc.is_valid(read["_parse_error"]))
+    con.register("export", read.filter(pc.is_null(read["_parse_error"])))
+    try:
+        result = con.sql(spec.query).to_arrow_table()
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise SpecError(f"{spec.origin}: the query failed on {relative}: {first}") from None
+    finally:
+        # after a failed query the transaction is aborted and refuses even this; the load rolls back anyway
+        with contextlib.suppress(duckdb.Error):
+            con.unregister("export")
+    missing = [c.source for c in spec.columns if c.source not in result.column_names]
+    if missing:
+        raise HeaderError(f"{relative}: the query of {spec.origin} returns no column {', '.join(missing)} "
+                          f"(it returns: {', '.join(result.column_names)})")
+
+    def lineage(table: pa.Table, name: str, kind: pa.DataType) -> pa.Array:
+        if name in table.column_names:
+            return table[name].cast(kind)
+        return pa.nulls(table.num_rows, kind)
+
+    shaped = []
+    for table in (failed, result):
+        columns = {c.name: (table[c.source].cast(pa.string()) if c.source in table.column_names
+                            else pa.nulls(table.num_rows, pa.string())) for c in spec.columns}
+        columns["_source"] = pa.array([relative] * table.num_rows, pa.string())
+        columns["_source_line"] = lineage(table, "_source_line", pa.int64())
+        columns["_raw"] = lineage(table, "_raw", pa.string())
+        columns["_parse_error"] = lineage(table, "_parse_error", pa.string())
+        shaped.append(pa.table(columns))
+    return pa.concat_tables(shaped)
+
+
+def stage_files(
+    con: duckdb.DuckDBPyConnection, load: TableLoad, spec: SourceSpec, files: list[tuple[str | None, Path]],
+    sources_dir: Path,
+    required: bool = False,
+) -> None:
+    """Read, map and validate the files of one spec into the load (the build and the dry run share this)."""
+    lookups = register_lookups(con, spec, sources_dir) if spec.lookups else {}
+    # One typed insert per spec: DuckDB's per-statement cost dominates small daily files.
+    parts = []
+    for day_text, path in files:
+        relative = str(path.relative_to(sources_dir)) if path.is_relative_to(sources_dir) else str(path)
+        rows = read_source_file(path, relative, spec, required)
+        if spec.query:
+            rows = apply_query(con, spec, rows, relative)
+        parts.append(rows.append_column("_partition_date", pa.array([day_text] * rows.num_rows, pa.string())))
+        load.counts.files += 1
+        # Flush in slices so memory stays flat over a two-year range.
+        if sum(p.num_rows for p in parts) >= FLUSH_ROWS:
+            load.add(spec, pa.concat_tables(parts), None, lookups)
+            parts = []
+    if parts:
+        load.add(spec, pa.concat_tables(parts), None, lookups)
 
 
 def load_tables(
@@ -78,20 +153,21 @@ def load_tables(
     Any error — a header that cannot be mapped, an unreachable database — rolls the whole load back.
     """
     builtin = builtin_specs()
+    specs = specs_for(tables, mappings_dir)
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     con.execute("set TimeZone = 'UTC'")
-    table_specs = specs_for(tables, mappings_dir)
-    every_spec = [s for specs in specs_for(builtin, mappings_dir).values() for s in specs]
-    needs_fx = any(c.currency for t in table_specs for c in builtin[t].columns if expected(t))
+    # every spec's pattern, so that a file another spec loads from a shared folder is not listed as ignored
+    every_spec = [*builtin.values(), *load_mappings(mappings_dir)[0]]
+    needs_fx = any(c.currency for t in specs for c in builtin[t].columns if expected(t))
     currencies = known_currencies(con, fx_rates_file(sources_dir, needs_fx))
     engine = None
     counts: dict[str, LoadCounts] = {}
     con.execute("begin transaction")
     try:
-        for table, specs in table_specs.items():
+        for table, table_specs in specs.items():
             load = TableLoad(con, builtin[table], currencies)
             ignored: list[Ignored] = []
-            for spec in specs:
+            for spec in table_specs:
                 if spec.format == "sql":
                     engine = engine or engine_for(orders_db_url or "")
                     assert window is not None
@@ -100,23 +176,10 @@ def load_tables(
                     continue
                 # The built-in folder of a table that a mapping file feeds may be absent: the mapping says where
                 # the company's files land instead.
-                required = expected(table) and (spec.origin != "built-in" or len(specs) == 1)
+                required = expected(table) and (not spec.origin.startswith("formats/") or len(table_specs) == 1)
                 landing = survey(sources_dir, spec, window, required, every_spec)
                 ignored += landing.ignored
-                # One typed insert per spec: DuckDB's per-statement cost dominates small daily files.
-                parts = []
-                for day_text, path in landing.files:
-                    rows = read_source_file(path, sources_dir, spec, required)
-                    parts.append(
-                        rows.append_column("_partition_date", pa.array([day_text] * rows.num_rows, pa.string()))
-                    )
-                    load.counts.files += 1
-                    # Flush in slices so memory stays flat over a two-year range.
-                    if sum(p.num_rows for p in parts) >= FLUSH_ROWS:
-                        load.add(spec, pa.concat_tables(parts), None)
-                        parts = []
-                if parts:
-                    load.add(spec, pa.concat_tables(parts), None)
+                stage_files(con, load, spec, landing.files, sources_dir, required)
             counts[table] = load.replace(window, load_id, loaded_at)
             counts[table].ignored = record_ignored(con, table, ignored, load_id, loaded_at)
         con.execute("commit")

@@ -59,18 +59,20 @@ def _decode(line: bytes, encoding: str) -> tuple[str, str | None]:
         return line.decode(encoding, errors="backslashreplace"), f"not valid {encoding}: {exc.reason} at byte {exc.start}"
 
 
-def _csv_records(text: str, delimiter: str, encoding: str) -> Iterator[tuple[int, str, list[str] | None, str | None]]:
+def _csv_records(
+    lines: list[str], delimiter: str, encoding: str, first_line: int = 1
+) -> Iterator[tuple[int, str, list[str] | None, str | None]]:
     """(first line, raw text, fields, error) per CSV record: RFC 4180 quoting (a quoted field may span lines), any
     of CRLF, LF or CR as line end, fields of any size; undecodable bytes (kept as surrogates) fail their record."""
     pending: list[str] = []
 
-    def lines() -> Iterator[str]:
-        for line in io.StringIO(text, newline=""):
+    def feed() -> Iterator[str]:
+        for line in lines:
             pending.append(line)
             yield line
 
-    reader = csv.reader(lines(), delimiter=delimiter, strict=True)
-    first = 1
+    reader = csv.reader(feed(), delimiter=delimiter, strict=True)
+    first = first_line
     while True:
         error = None
         try:
@@ -86,18 +88,52 @@ def _csv_records(text: str, delimiter: str, encoding: str) -> Iterator[tuple[int
             raw, error = _decode(data, encoding)
             fields = None
         yield first, raw, fields, error
-        first = reader.line_num + 1
+        first = first_line + reader.line_num
 
 
 def read_file(path: Path, relative: str, spec: SourceSpec) -> FileRead:
-    """Parse one file of `spec`'s format; a line that cannot be parsed keeps its text and a parse error."""
-    names = [c.name for c in spec.columns]
+    """Parse one file of `spec`'s format; a line that cannot be parsed keeps its text and a parse error.
+
+    A spec with a `query` gets every column of the export under its own name, for the query to read.
+    """
+    pairs = [(c.name, c.source) for c in spec.columns]
+    data = path.read_bytes()
+    if spec.encoding.replace("-", "").lower().startswith("utf8"):
+        data = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is not part of the data
+    first_line = spec.skip_lines + 1
+    records_csv: Iterator | None = None
+    header: list[str] | None = None
+    if spec.format == "csv":
+        # whole records, not lines: RFC 4180 lets a quoted field hold line ends, and CR alone ends a line too
+        text = data.decode(spec.encoding.replace("-sig", ""), errors="surrogateescape").removeprefix("\ufeff")
+        physical = list(io.StringIO(text, newline=""))
+        physical = physical[spec.skip_lines:len(physical) - spec.footer_lines]
+        records_csv = _csv_records(physical, spec.delimiter, spec.encoding, first_line)
+        head = next(records_csv, None)
+        if head is None:
+            names = [name for name, _ in pairs] if not spec.query else []
+            return FileRead(pa.table({n: pa.array([], pa.string()) for n in names}
+                                     | {n: pa.array([], t) for n, t in SCHEMA_LINEAGE}), 0)
+        _, _, fields, header_error = head
+        header = [h.strip() for h in fields or []]
+        if spec.query:
+            pairs = [(h, h) for h in header]
+        lines: list[bytes] = []
+    else:
+        lines = _split_lines(data)
+        lines = lines[spec.skip_lines:len(lines) - spec.footer_lines]
+    if spec.query and spec.format == "ndjson":
+        keys: dict[str, None] = {}
+        for raw in lines:
+            try:
+                record = json.loads(raw.decode(spec.encoding))
+                keys.update(dict.fromkeys(record if isinstance(record, dict) else ()))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                pass
+        pairs = [(k, k) for k in keys]
+    names = [name for name, _ in pairs]
     rows: dict[str, list] = {name: [] for name in names + LINEAGE}
     if spec.format == "ndjson":
-        data = path.read_bytes()
-        if spec.encoding.replace("-", "").lower().startswith("utf8"):
-            data = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is not part of the data
-        lines = _split_lines(data)
         records: list[dict] = []
         for number, raw in enumerate(lines, start=1):
             text, error = _decode(raw, spec.encoding)
@@ -119,28 +155,21 @@ def read_file(path: Path, relative: str, spec: SourceSpec) -> FileRead:
             rows[column.name] = [v if v is None or type(v) is str else _text(v) for v in values]
         data_lines = len(lines)
     elif spec.format == "csv":
-        text = path.read_bytes().decode(spec.encoding.replace("-sig", ""), errors="surrogateescape")
-        records = _csv_records(text.removeprefix("\ufeff"), spec.delimiter, spec.encoding)
-        head = next(records, None)
-        if head is None:
-            return FileRead(pa.table({n: pa.array([], pa.string()) for n in names} | {
-                n: pa.array([], t) for n, t in SCHEMA_LINEAGE}), 0)
-        _, _, header, error = head
-        header = [h.strip() for h in header or []]
-        missing = [c.source for c in spec.columns if c.source not in header]
-        if error or missing:
+        assert records_csv is not None and header is not None
+        missing = [source for _, source in pairs if source not in header]
+        if header_error or missing:
             raise HeaderError(
                 f"{relative}: header cannot be mapped onto raw.{spec.target_table}; "
-                f"missing columns: {', '.join(missing) if missing and not error else '(undecodable header)'}"
+                f"missing columns: {', '.join(missing) if missing and not header_error else '(undecodable header)'}"
             )
-        positions = [header.index(c.source) for c in spec.columns]
+        positions = [header.index(source) for _, source in pairs]
         data_lines = 0
-        for number, raw, fields, error in records:
+        for number, raw, fields, error in records_csv:
             if fields is not None and len(fields) != len(header):
                 error = f"malformed line: expected {len(header)} fields, found {len(fields)}"
                 fields = None
-            for column, position in zip(spec.columns, positions):
-                rows[column.name].append(fields[position] if fields else None)
+            for (name, _), position in zip(pairs, positions):
+                rows[name].append(fields[position] if fields else None)
             rows["_source_line"].append(number)
             rows["_raw"].append(raw)
             rows["_parse_error"].append(error)
