@@ -41,6 +41,7 @@ class Survey:
 
     files: list[tuple[str | None, Path]] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
+    present: bool = False  # the landing folder (or the file of an unpartitioned source) exists
 
 
 def _root(pattern: str) -> str:
@@ -103,6 +104,7 @@ def survey(
         if path.stat().st_size == 0 and required:
             raise InputError(f"{path}: file of raw.{table} is empty {_where(spec, sources_dir)}")
         result.files.append((None, path))
+        result.present = True
         root = path.parent
     else:
         root = sources_dir / _root(spec.files)
@@ -110,6 +112,7 @@ def survey(
             if required:
                 raise InputError(f"{root}: landing folder of raw.{table} not found {_where(spec, sources_dir)}")
             return result
+        result.present = True
     mine = pattern_regex(spec.files)
     theirs = [pattern_regex(o.files) for o in others if o.files and o is not spec]
     days = None if window is None else (window[0].isoformat(), window[1].isoformat())

@@ -167,6 +167,7 @@ def load_tables(
         for table, table_specs in specs.items():
             load = TableLoad(con, builtin[table], currencies)
             ignored: list[Ignored] = []
+            present: list[bool] = []
             for spec in table_specs:
                 if spec.format == "sql":
                     engine = engine or engine_for(orders_db_url or "")
@@ -174,12 +175,16 @@ def load_tables(
                     for batch in read_window(engine, spec, *window):
                         load.add(spec, batch, None)
                     continue
-                # The built-in folder of a table that a mapping file feeds may be absent: the mapping says where
-                # the company's files land instead.
-                required = expected(table) and (not spec.origin.startswith("formats/") or len(table_specs) == 1)
+                # A table fed by mapping files too may lack some of their folders, as long as one is there.
+                required = expected(table) and len(table_specs) == 1
                 landing = survey(sources_dir, spec, window, required, every_spec)
                 ignored += landing.ignored
-                stage_files(con, load, spec, landing.files, sources_dir, required)
+                present.append(landing.present)
+                stage_files(con, load, spec, landing.files, sources_dir, expected(table))
+            if expected(table) and present and not any(present):
+                folders = ", ".join(f"{s.files} ({s.origin})" for s in table_specs if s.files)
+                raise InputError(f"no landing folder of raw.{table} found under {sources_dir} (setting "
+                                 f"KPI_SOURCES_DIR); looked for {folders}")
             counts[table] = load.replace(window, load_id, loaded_at)
             counts[table].ignored = record_ignored(con, table, ignored, load_id, loaded_at)
         con.execute("commit")
