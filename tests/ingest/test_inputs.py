@@ -255,3 +255,25 @@ def test_orders_with_updated_at_in_another_form_are_read_and_accounted(
         (date(2024, 12, 1), "wrong type for updated_at (timestamp): soon"),  # no day: with the first partition
         (DAY, "wrong type for updated_at (timestamp): 1733212800"),  # Unix seconds: on the day they name
     ]
+
+
+def test_a_quarantine_share_over_the_limit_names_the_day_and_top_reasons(
+    sources: Path, warehouse, tmp_path: Path
+) -> None:
+    from dagster_project.defs.quality.quarantine import over_limit
+
+    report = sources / "ads" / "yandex_direct" / f"{DAY}.csv"
+    lines = report.read_text().splitlines()
+    report.write_bytes("\n".join(lines).encode("cp1251") + "\n;Кампания;1;1;1,0;RUB\n".encode("cp1251"))
+    leads = sources / "crm" / "leads" / f"date={DAY}" / "part-000.jsonl"
+    leads.write_text(leads.read_text().replace('"status":', '"lead_status":'))
+    _load(warehouse, sources, tmp_path, ["ads_yandex_direct", "crm_leads"])
+
+    window = (DAY, date(2024, 12, 4))
+    assert over_limit(warehouse, "ads_yandex_direct", window, 0.5) == []  # 1 bad row of several: under 50 %
+    [yandex] = over_limit(warehouse, "ads_yandex_direct", window, 0.0)
+    assert yandex.startswith(f"raw.ads_yandex_direct on {DAY}: 1 of {len(lines)} rows quarantined")
+    assert "not valid utf-8" in yandex and "KPI_SOURCE_ENCODINGS" in yandex
+    [leads_day] = over_limit(warehouse, "crm_leads", window, 0.05)
+    assert "(100%" in leads_day and "missing required field: status" in leads_day
+    assert f"crm/leads/date={DAY}/part-000.jsonl:1" in leads_day

@@ -57,9 +57,12 @@ def over_limit(
         ).fetchall()
         share = quarantined / (quarantined + loaded)
         listed = "; ".join(f"{n} × {reason} (e.g. {example})" for reason, n, example in reasons)
+        hint = ""
+        if any(reason.startswith("not valid ") for reason, _, _ in reasons):
+            hint = " — is the file in another encoding? Set it with KPI_SOURCE_ENCODINGS (or a mapping's encoding)"
         sentences.append(
             f"raw.{table} on {day or 'the whole file'}: {quarantined} of {quarantined + loaded} rows "
-            f"quarantined ({share:.0%}, limit {limit:.0%} KPI_QUARANTINE_MAX_SHARE); top reasons: {listed}"
+            f"quarantined ({share:.0%}, limit {limit:.0%} KPI_QUARANTINE_MAX_SHARE); top reasons: {listed}{hint}"
         )
     return sentences
 
