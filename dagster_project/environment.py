@@ -81,6 +81,11 @@ class Settings:
     earliest_plausible_date: date
     future_days_plausible: int
     quarantine_max_share: float
+    routes_config_path: Path
+    routing_url: str | None
+    routes_time_limit_s: float
+    routes_workers: int
+    map_tile_url: str | None
 
     @property
     def quarantine_dir(self) -> Path:
@@ -128,4 +133,9 @@ def settings() -> Settings:
         future_days_plausible=_number("KPI_FUTURE_DAYS", "366", int, 0),
         # a table-day with a larger share of its rows quarantined blocks the publish
         quarantine_max_share=_number("KPI_QUARANTINE_MAX_SHARE", "0.05", float, 0, 1),
+        routes_config_path=_path("KPI_ROUTES_CONFIG", REPO_ROOT / "dagster_project" / "defs" / "routes" / "routes.yaml"),
+        routing_url=os.environ.get("KPI_ROUTING_URL") or None,
+        routes_time_limit_s=float(os.environ.get("KPI_ROUTES_TIME_LIMIT_S", "0.2")),
+        routes_workers=int(os.environ.get("KPI_ROUTES_WORKERS", str(os.cpu_count() or 1))),
+        map_tile_url=os.environ.get("KPI_MAP_TILE_URL") or None,
     )

@@ -12,7 +12,7 @@ from celery.schedules import crontab
 # The bin scripts set PYTHONPATH, but Superset may also load this file by path from elsewhere.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kpi_bi import celery_signals
+from kpi_bi import celery_signals, rls_guard
 from kpi_bi.env import secret, settings
 from kpi_bi.event_logger import LoggingEventLogger
 from superset.tasks.types import FixedExecutor
@@ -123,6 +123,9 @@ SCREENSHOT_LOAD_WAIT = int(timedelta(seconds=60).total_seconds())
 
 # Report tasks: string eta → datetime (SQLite metadata, upstream #25969); a missing browser is logged at start.
 celery_signals.connect(CHROMIUM_BIN, WEBDRIVER_CONFIGURATION["service"]["executable_path"])
+
+# Every process that builds queries (web, Celery) patches Superset's query builder so RLS holds (kpi_bi/rls_guard.py).
+FLASK_APP_MUTATOR = rls_guard.flask_app_mutator
 
 # Plain HTTP on loopback by default; a reverse proxy in front terminates TLS in production.
 TALISMAN_ENABLED = os.environ.get("TALISMAN_ENABLED", "false").lower() == "true"
