@@ -117,3 +117,23 @@ def test_a_missing_table_is_a_failed_check_not_a_crash(warehouse):
     assert not volume.passed
     assert "orders_order_lines" in volume.metadata["error"].value
     assert evaluations[("orders_orders", "volume")].passed
+
+
+def test_an_ad_platform_whose_reports_stop_does_not_block(warehouse):
+    with duckdb.connect(warehouse.path) as con:
+        # the company stopped buying on the platform: no report from the 12th on
+        con.execute("delete from raw.ads_google_ads where _partition_date >= $d", {"d": DAY})
+    result = run_with_checks(warehouse, [("raw", "ads_google_ads")], "2024-12-10", "2024-12-16",
+                             with_downstream=True)
+    evaluations = _evaluations(result)
+    assert evaluations[("ads_google_ads", "volume")].passed
+    assert result.success and "marts/downstream" in _materialized(result)
+
+
+def test_a_gap_before_the_platforms_last_report_still_blocks(warehouse):
+    with duckdb.connect(warehouse.path) as con:
+        con.execute("delete from raw.ads_google_ads where _partition_date = $d", {"d": DAY})
+    result = run_with_checks(warehouse, [("raw", "ads_google_ads")], "2024-12-10", "2024-12-16",
+                             with_downstream=True)
+    assert not _evaluations(result)[("ads_google_ads", "volume")].passed
+    assert "marts/downstream" not in _materialized(result)

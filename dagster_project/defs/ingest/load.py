@@ -13,6 +13,7 @@ from dagster_project.defs.ingest.loader import LoadCounts, TableLoad, known_curr
 from dagster_project.defs.ingest.orders import engine_for, read_window
 from dagster_project.defs.ingest.readers import read_file
 from dagster_project.defs.ingest.spec import DAY_IN_PATH, SourceSpec, builtin_specs, mapping_specs
+from dagster_project.profile import Profile, load_profile
 
 FLUSH_ROWS = 100_000
 
@@ -52,12 +53,18 @@ def load_tables(
     sources_dir: Path,
     mappings_dir: Path,
     orders_db_url: str | None = None,
+    profile: Profile | None = None,
 ) -> dict[str, LoadCounts]:
     """Load `tables` for the window (None = unpartitioned, reloaded whole) in one transaction.
 
-    Any error — a header that cannot be mapped, an unreachable database — rolls the whole load back.
+    Any error — a header that cannot be mapped, an unreachable database — rolls the whole load back. A table the
+    company profile does not feed (its source switched off) is created empty and nothing is read for it.
     """
-    builtin = builtin_specs()
+    # the contract reads this package's format specs, so it is imported when used, not with the package
+    from dagster_project.contract import raw_contract
+
+    profile = profile or load_profile()
+    contract = raw_contract(profile)
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     con.execute("set TimeZone = 'UTC'")
     currencies = known_currencies(con, sources_dir / "reference" / "fx_rates.csv")
@@ -66,8 +73,8 @@ def load_tables(
     con.execute("begin transaction")
     try:
         for table, specs in specs_for(tables, mappings_dir).items():
-            load = TableLoad(con, builtin[table], currencies)
-            for spec in specs:
+            load = TableLoad(con, contract[table], currencies)
+            for spec in specs if profile.table_enabled(table) else []:
                 if spec.format == "sql":
                     engine = engine or engine_for(orders_db_url or "")
                     assert window is not None

@@ -125,11 +125,12 @@ def volume_check(
 ) -> CheckSpec:
     """Rows loaded per day of the window against the median of the trailing days. Days without rows count as
     zero; a day without a full history, or whose trailing median is below `min_median` (where a few rows more
-    or less are noise), is not judged."""
+    or less are noise), is not judged, nor is a day after the source's last loaded day: a source whose history
+    ended (a platform no longer used, a report not yet delivered) is no anomaly — freshness warns about it."""
     level = "Blocking" if blocking else "Warning"
     sql = f"""
         with first_load as (
-            select min(_partition_date) as first_day from {relation}
+            select min(_partition_date) as first_day, max(_partition_date) as last_day from {relation}
         ),
         counts as (
             select _partition_date as day, count(*) as row_count
@@ -159,7 +160,8 @@ def volume_check(
             scored.row_count,
             scored.trailing_median,
             case
-                when scored.day - {history_days} >= first_load.first_day and scored.trailing_median >= {min_median}
+                when scored.day - {history_days} >= first_load.first_day and scored.day <= first_load.last_day
+                    and scored.trailing_median >= {min_median}
                 then scored.row_count / scored.trailing_median
             end as ratio
         from scored, first_load
@@ -175,7 +177,8 @@ def volume_check(
         name="volume" if blocking else "volume_trend",
         description=(
             f"{level}: each day's row count in {relation} is between {low:g}× and {high:g}× the median of the "
-            f"{history_days} days before it (judged where that median is at least {min_median:g})."
+            f"{history_days} days before it (judged where that median is at least {min_median:g}, up to the "
+            "source's last loaded day)."
         ),
         blocking=blocking,
         sql=sql,
