@@ -42,6 +42,18 @@ def test_negative_amounts_fail_the_blocking_values_check(warehouse):
     assert values.severity == dg.AssetCheckSeverity.ERROR
     assert values.metadata["observed_value"].value > 0
     assert "expect_column_values_to_be_between(line_amount)" in values.metadata["failed_expectations"].value
+    # the failure in words: rule, column, how many rows, up to five samples with their file and line
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        broken = con.execute("select count(*) from raw.orders_order_lines where _partition_date = $d and "
+                             "line_amount < 0", {"d": DAY}).fetchone()[0]
+        [(logged,)] = con.execute("select message from health.check_results where asset_key = "
+                                  "'raw/orders_order_lines' and check_name = 'values'").fetchall()
+    message = values.metadata["failure"].value
+    assert message == logged == values.description
+    assert f"raw.orders_order_lines: rule 'line_amount must be at least 0' broken by {broken} rows in column " \
+           "line_amount; e.g. " in message
+    # database rows have no line number: the sample names the table and the row's id
+    assert message.count("orders:order_lines (id=") == 5 and "line_amount=-" in message
     assert not result.success
     assert "marts/downstream" not in _materialized(result)
     # the day before is untouched, so the same check passes on it
@@ -55,6 +67,8 @@ def test_a_missing_required_column_fails_schema_and_values(warehouse):
     evaluations = _evaluations(result)
     assert not evaluations[("orders_orders", "schema")].passed
     assert evaluations[("orders_orders", "schema")].metadata["observed_value"].value == 1
+    assert "raw.orders_orders: rule 'every contracted column exists with its type' broken by 1 column: status " \
+           "is missing (expected VARCHAR)" in evaluations[("orders_orders", "schema")].metadata["failure"].value
     assert not evaluations[("orders_orders", "values")].passed
     assert "marts/downstream" not in _materialized(result)
 
@@ -76,6 +90,8 @@ def test_ten_times_the_usual_volume_fails_the_volume_check(warehouse):
     assert not volume.passed
     assert volume.severity == dg.AssetCheckSeverity.ERROR
     assert volume.metadata["observed_value"].value > 5
+    assert "raw.orders_orders: rule 'rows loaded a day between 0× and 5× the median of the 7 days before' broken " \
+           f"on 1 day (column _partition_date); e.g. {DAY}: " in volume.metadata["failure"].value
     assert "marts/downstream" not in _materialized(result)
 
 
