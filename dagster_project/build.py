@@ -77,7 +77,20 @@ def run_range(start: date | None = None, end: date | None = None, job_name: str 
             raise_on_error=False,
         )
     print(f"{job_name} {first}…{last}: {'succeeded' if result.success else 'FAILED'} (run {result.run_id})")
+    for line in failure_lines(result):
+        print(f"  {line}")
     return result.success
+
+
+def failure_lines(result) -> list[str]:
+    """One line per failed step: the step and the first line of what it reported (a bad file names itself)."""
+    lines = []
+    for event in result.get_step_failure_events():
+        data = event.step_failure_data
+        reason = (data.user_failure_data.description if data.user_failure_data else None) or (
+            data.error.message if data.error else "")
+        lines.append(f"{event.step_key}: {reason.strip().splitlines()[0] if reason.strip() else 'failed'}")
+    return lines
 
 
 def _day(value: str | None) -> date | None:

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 
+from dagster_project import kpis
 from dagster_project.defs.ingest.spec import SourceSpec, builtin_specs
+from dagster_project.environment import settings
 from dagster_project.profile import Profile, ProfileError
 
 
 def vocabulary(profile: Profile) -> dict[str, tuple[str, ...]]:
-    """The profile lists a format spec may name in `accepted_from`."""
+    """The lists a format spec may name in `accepted_from`: the profile's, and the KPI registry's ids."""
     return {
         "deal_stages": profile.stage_names,
         "lead_channels": profile.lead_channels.all_channels,
         "ad_platforms": tuple(profile.ad_platforms),
+        "kpis": tuple(sorted(kpis.load(settings().dbt_project_dir))),
     }
 
 

@@ -118,7 +118,7 @@ WEBDRIVER_CONFIGURATION = {
     },
 }
 WEBDRIVER_BASEURL = _settings.webdriver_baseurl
-WEBDRIVER_BASEURL_USER_FRIENDLY = os.environ.get("WEBDRIVER_BASEURL_USER_FRIENDLY", WEBDRIVER_BASEURL)
+WEBDRIVER_BASEURL_USER_FRIENDLY = _settings.public_base_url
 SCREENSHOT_LOAD_WAIT = int(timedelta(seconds=60).total_seconds())
 
 # Report tasks: string eta → datetime (SQLite metadata, upstream #25969); a missing browser is logged at start.

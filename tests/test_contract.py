@@ -37,7 +37,8 @@ def _other_company() -> dict:
 
 def _expected_rules(table_yaml: dict, profile_yaml: dict) -> set[tuple]:
     """The row rules of one format file read straight from the YAML, lists taken from the profile YAML."""
-    lists = {"deal_stages": tuple(s["name"] for s in profile_yaml["deal_stages"])}
+    registry = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())["vars"]["kpis"]
+    lists = {"deal_stages": tuple(s["name"] for s in profile_yaml["deal_stages"]), "kpis": tuple(registry)}
     rules = set()
     for name, column in table_yaml["columns"].items():
         column = column or {}

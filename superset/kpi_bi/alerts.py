@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from kpi_bi import kpis
 from kpi_bi.alert_sql import LISTING_COLUMNS, AlertConfigError, count_sql, listing_sql
 from kpi_bi.bundle import ASSETS_DIR, SERVING_PATH_PLACEHOLDER, load_assets
 from kpi_bi.datasets import render_dataset
@@ -74,6 +75,7 @@ def load(path: Path | None = None) -> dict[str, list[dict[str, Any]]]:
     defaults = doc.get("defaults") or {}
     seen: set[str] = set()
     out: dict[str, list[dict[str, Any]]] = {"alerts": [], "reports": []}
+    registry = kpis.load()
     for kind in ("alerts", "reports"):
         for entry in doc.get(kind) or []:
             key = entry.get("key")
@@ -92,8 +94,10 @@ def load(path: Path | None = None) -> dict[str, list[dict[str, Any]]]:
             item["grace_period"] = int(entry.get("grace_period_seconds", defaults.get("grace_period_seconds", 14400)))
             if kind == "alerts":
                 item.setdefault("dashboard", defaults.get("dashboard"))
-                item["listing_sql"] = listing_sql(item)
-                item["sql"] = count_sql(item)
+                item["listing_sql"] = listing_sql(item, registry)
+                item["sql"] = count_sql(item, registry)
+                if item.get("kpi"):
+                    item["kpi_label"] = kpis.heading(registry[item["kpi"]])
             else:
                 if bool(item.get("dashboard")) == bool(item.get("chart")):
                     raise AlertConfigError(f"report {key!r}: give exactly one of dashboard or chart")
@@ -156,9 +160,9 @@ def _description(item: dict[str, Any], base_url: str, dashboard_title: str | Non
     if item.get("kpi"):
         scope = item.get("scope") or {"level": "company"}
         ids = ", ".join(scope.get("ids") or []) or "all"
-        parts.append(f"<p>KPI: {item['kpi']}; scope: {scope['level']} ({ids}); "
-                     f"condition: {item['condition']['kind']}. The table lists each breach with its value and "
-                     f"threshold.</p>")
+        condition = item["condition"]["kind"].replace("_", " ")
+        parts.append(f"<p>KPI: {item.get('kpi_label', item['kpi'])}; scope: {scope['level']} ({ids}); "
+                     f"condition: {condition}. The table lists each breach with its value and threshold.</p>")
     if item.get("dashboard"):
         url = f"{base_url.rstrip('/')}/superset/dashboard/{item['dashboard']}/"
         parts.append(f'<p>Dashboard: <a href="{url}">{dashboard_title or item["dashboard"]}</a> {url}</p>')
@@ -257,7 +261,7 @@ def sync(cfg: SupersetSettings, path: Path | None = None) -> dict[str, int]:
     for kind in ("alerts", "reports"):
         for item in config[kind]:
             wanted.add(item["key"])
-            payload = _payload(item, kind, ids, g.user.id, cfg.webdriver_baseurl)
+            payload = _payload(item, kind, ids, g.user.id, cfg.public_base_url)
             current = existing.get(item["key"])
             if current is not None:
                 UpdateReportScheduleCommand(current.id, _load_schema(ReportSchedulePutSchema, payload, item['key'])).run()

@@ -6,7 +6,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.build import RANGE_END_TAG, RANGE_START_TAG
+from dagster_project.build import RANGE_END_TAG, RANGE_START_TAG, failure_lines
 from dagster_project.defs.ingest import build_defs
 from dagster_project.defs.ingest.resources import ingest_resources
 from dagster_project.warehouse import WRITER_POOL
@@ -91,3 +91,19 @@ def test_an_unmappable_header_fails_the_asset_naming_file_and_columns(assets, so
 
 def raw_table(definition: dg.AssetsDefinition) -> str:
     return next(iter(definition.keys)).path[1]
+
+
+def test_a_bad_mapping_file_fails_only_its_own_source_once_in_one_line(assets, tmp_path: Path) -> None:
+    mappings = tmp_path / "data" / "mappings"  # KPI_MAPPINGS_DIR's default under KPI_DATA_DIR
+    mappings.mkdir(parents=True)
+    (mappings / "pipedrive_deals.yaml").write_text("target_table: crm_deals\nvalues:\n  Deal - Stage: [\n")
+    day = {RANGE_START_TAG: "2024-12-02", RANGE_END_TAG: "2024-12-02"}
+    result = dg.materialize(_daily(assets), resources=ingest_resources(), tags=day, raise_on_error=False)
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_key == "ingest_crm"
+    error = failure.step_failure_data.user_failure_data.description
+    assert error.startswith(f"{mappings / 'pipedrive_deals.yaml'}: not valid YAML at line")
+    assert "\n" not in error
+    assert set(_materializations(result)) == set(ADS + ORDERS)
+    # what `kpi build` prints under its FAILED line
+    assert failure_lines(result) == [f"ingest_crm: {error}"]

@@ -28,7 +28,7 @@ def test_keys_are_schema_and_model_and_groups_follow_folders(graph):
     assert {key.path[1] for key in materialized if key.path[0] == "marts"} == MARTS
     for key, node in materialized.items():
         assert len(key.path) == 2
-        assert key.path[0] in {"staging", "intermediate", "marts"}
+        assert key.path[0] in {"staging", "intermediate", "features", "marts"}
         assert node.group_name == key.path[0]
 
 

@@ -6,8 +6,10 @@ from datetime import timedelta
 import dagster as dg
 
 from dagster_project.defs.ingest.load import load_tables
+from dagster_project.defs.ingest.loader import LookupFileError
+from dagster_project.defs.ingest.readers import HeaderError
 from dagster_project.defs.ingest.resources import IngestSourcesResource
-from dagster_project.defs.ingest.spec import builtin_specs
+from dagster_project.defs.ingest.spec import SpecError, builtin_specs
 from dagster_project.partitions import daily_partitions
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
@@ -79,17 +81,23 @@ def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> 
             time_window = context.partition_time_window
             window = (time_window.start.date(), (time_window.end - timedelta(days=1)).date())
         with warehouse.connect() as con:
-            counts = load_tables(
-                con, selected, window, context.run.run_id, sources.sources_path, sources.mappings_path,
-                sources.orders_db_url,
-            )
+            try:
+                counts = load_tables(
+                    con, selected, window, context.run.run_id, sources.sources_path, sources.mappings_path,
+                    sources.orders_db_url,
+                )
+            except (SpecError, HeaderError, LookupFileError) as exc:
+                # The user's file is at fault, not the code: say what and where, without a traceback.
+                raise dg.Failure(description=str(exc), allow_retries=False) from None
             totals = {
                 t: con.execute(f'select count(*) from raw."{t}"').fetchone()[0] for t in selected
             }
         for table in selected:
             c = counts[table]
+            folded = f" + aggregated {c.aggregated}" if c.aggregated else ""
             context.log.info(
-                f"raw.{table}: read {c.read} = loaded {c.loaded} + quarantined {c.quarantined} ({c.files} files)"
+                f"raw.{table}: read {c.read} = loaded {c.loaded} + quarantined {c.quarantined}{folded} "
+                f"({c.files} files)"
             )
             yield dg.MaterializeResult(
                 asset_key=raw_key(table),
@@ -97,6 +105,7 @@ def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> 
                     "rows_read": c.read,
                     "rows_loaded": c.loaded,
                     "rows_quarantined": c.quarantined,
+                    "rows_aggregated": c.aggregated,
                     "files_read": c.files,
                     "window": f"{window[0]} … {window[1]}" if window else "whole file",
                     "dagster/row_count": totals[table],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -34,11 +35,12 @@ def _q(name: str) -> str:
 
 @dataclass
 class LoadCounts:
-    """What one load of one raw table did; read always equals loaded + quarantined."""
+    """What one load of one raw table did; read always equals loaded + quarantined + aggregated."""
 
     read: int = 0
     loaded: int = 0
     quarantined: int = 0
+    aggregated: int = 0  # rows summed into another row of the same grain (read = loaded + quarantined + this)
     files: int = 0
 
 
@@ -49,25 +51,52 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, canonical: SourceSpec) -> None
     con.execute(f"create table if not exists raw.{_q(canonical.target_table)} ({columns}, {LINEAGE_DDL})")
 
 
-def _typed(column: ColumnSpec, raw: str, spec: SourceSpec) -> str:
-    """SQL turning the string `raw` into the column's type, NULL where it does not parse."""
+def _recoded(column: ColumnSpec, raw: str, spec: SourceSpec) -> str:
+    """SQL for the trimmed text of `raw` (NULL when blank) after the mapping's `values` recoding."""
     text = f"nullif(trim({raw}), '')"
-    if column.name in spec.values:
-        cases = " ".join(f"when {_lit(a)} then {_lit(b)}" for a, b in spec.values[column.name].items())
+    recode = spec.values.get(column.name, {})
+    cases = " ".join(f"when {_lit(a)} then {_lit(b)}" for a, b in recode.items() if a != "")
+    if cases:
         text = f"(case {text} {cases} else {text} end)"
+    if "" in recode:
+        text = f"coalesce({text}, nullif({_lit(recode[''])}, ''))"
+    return text
+
+
+def _in_utc(timestamp: str, spec: SourceSpec) -> str:
+    """A naive timestamp read in the source's time zone, as naive UTC (unchanged when the source has none)."""
+    if spec.timezone is None:
+        return f"cast({timestamp} as timestamp)"
+    return f"timezone('UTC', timezone({_lit(spec.timezone)}, cast({timestamp} as timestamp)))"
+
+
+def _typed(column: ColumnSpec, text: str, spec: SourceSpec) -> str:
+    """SQL turning the recoded text into the column's type, NULL where it does not parse."""
     if column.type == "varchar":
         return text
     if column.type in ("bigint", "double"):
-        number = f"replace({text}, ',', '.')" if spec.decimal_comma else text
+        # a decimal-comma export groups thousands with spaces (often no-break ones): 1 234,50
+        number = f"replace(regexp_replace({text}, '[\\s\u00a0\u202f]', '', 'g'), ',', '.')" if spec.decimal_comma else text
         return f"try_cast({number} as {column.type})"
     if column.type == "boolean":
         return f"try_cast({text} as boolean)"
     if column.date_format:
-        parsed = f"try_strptime({text}, {_lit(column.date_format)})"
-        return f"cast({parsed} as {column.type})"
+        formats = (column.date_format,) if isinstance(column.date_format, str) else column.date_format
+        listed = _lit(formats[0]) if len(formats) == 1 else "[" + ", ".join(_lit(f) for f in formats) + "]"
+        parsed = f"try_strptime({text}, {listed})"
+        if column.type == "date":
+            return f"cast({parsed} as date)"
+        if any("%z" in f or "%Z" in f for f in formats):
+            return f"cast({parsed} as timestamp)"  # an offset in the text wins over the source's zone
+        return _in_utc(parsed, spec)
     if column.type == "date":
         return f"try_cast({text} as date)"
-    return f"cast(try_cast({text} as timestamptz) as timestamp)"
+    if spec.timezone is None:
+        return f"cast(try_cast({text} as timestamptz) as timestamp)"
+    # an explicit offset after the time of day (…T09:15:00Z, …09:15+03:00) wins over the source's zone
+    offset = f"regexp_matches({text}, '\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?\\s*(Z|[+-]\\d\\d(:?\\d\\d)?)$')"
+    return (f"(case when {offset} then cast(try_cast({text} as timestamptz) as timestamp) "
+            f"else {_in_utc(f'try_cast({text} as timestamp)', spec)} end)")
 
 
 def typed_select(canonical: SourceSpec, spec: SourceSpec, relation: str, currencies: Iterable[str]) -> str:
@@ -77,22 +106,24 @@ def typed_select(canonical: SourceSpec, spec: SourceSpec, relation: str, currenc
     selects, reasons = [], ["_parse_error"]
     for column in canonical.columns:
         if column.name in mapped:
-            source = mapped[column.name]
             raw = _q(column.name)
-            value = _typed(source, raw, spec)
+            text = _recoded(mapped[column.name], raw, spec)
+            value = _typed(mapped[column.name], text, spec)
         elif column.name in spec.constants:
             raw = _lit(spec.constants[column.name])
-            value = _typed(column, raw, spec)
+            text = _recoded(column, raw, spec)
+            value = _typed(column, text, spec)
         else:
-            raw, value = "null", f"cast(null as {SQL_TYPES[column.type]})"
+            raw = text = "null"
+            value = f"cast(null as {SQL_TYPES[column.type]})"
         selects.append(f"{value} as {_q(column.name)}")
         label = column.name
         if column.required:
-            reasons.append(f"case when nullif(trim({raw}), '') is null then 'missing required field: {label}' end")
+            reasons.append(f"case when {text} is null then 'missing required field: {label}' end")
         if column.type != "varchar":
             reasons.append(
-                f"case when nullif(trim({raw}), '') is not null and {value} is null "
-                f"then 'wrong type for {label} ({column.type}): ' || {raw} end"
+                f"case when {text} is not null and {value} is null "
+                f"then 'wrong type for {label} ({column.type}): ' || {text} end"
             )
         if column.accepted:
             accepted = ", ".join(_lit(a) for a in column.accepted)
@@ -112,9 +143,64 @@ def typed_select(canonical: SourceSpec, spec: SourceSpec, relation: str, currenc
     # A database row has no line of text: its raw text is the JSON of the columns read.
     raw_row = "to_json(struct_pack(" + ", ".join(f"{_q(c.name)} := {_q(c.name)}" for c in spec.columns) + "))"
     return (
-        f"select {', '.join(selects)}, _source, _source_line, coalesce(_raw, {raw_row}::varchar), _partition_date, "
-        f"coalesce({', '.join(reasons)}) as _reason from {relation}"
+        f"select {', '.join(selects)}, _source, _source_line, coalesce(_raw, {raw_row}::varchar) as _raw, "
+        f"_partition_date, coalesce({', '.join(reasons)}) as _reason from {relation}"
     )
+
+
+def register_lookups(con: duckdb.DuckDBPyConnection, spec: SourceSpec, sources_dir: Path) -> dict[str, str]:
+    """Read each lookup file of the spec into a temp table (key → value); returns canonical column → table."""
+    tables = {}
+    for number, (column, lookup) in enumerate(spec.lookups.items()):
+        found = sorted(sources_dir.glob(lookup.file))
+        if not found:
+            raise LookupFileError(f"{spec.origin}: lookup file '{lookup.file}' for {column} matches no file "
+                                  f"under {sources_dir}")
+        path = found[-1]
+        header = [d[0] for d in con.execute(
+            "select * from read_csv(?, header = true, all_varchar = true, delim = ?, encoding = ?) limit 0",
+            [str(path), lookup.delimiter, lookup.encoding]).description]
+        missing = [c for c in (lookup.key, lookup.value) if c not in header]
+        if missing:
+            raise LookupFileError(f"{spec.origin}: lookup file {path.relative_to(sources_dir)} has no column "
+                                  f"{', '.join(missing)} (it has: {', '.join(header)})")
+        table = f"_lookup_{number}"
+        # a key listed twice keeps its smallest value, so the result does not depend on the reader's order
+        con.execute(
+            f"create or replace temp table {table} as select trim({_q(lookup.key)}) as k, min({_q(lookup.value)}) as v, "
+            f"{_lit(str(path.relative_to(sources_dir)))} as file "
+            f"from read_csv(?, header = true, all_varchar = true, delim = ?, encoding = ?) "
+            f"where nullif(trim({_q(lookup.key)}), '') is not null group by 1",
+            [str(path), lookup.delimiter, lookup.encoding],
+        )
+        tables[column] = table
+    return tables
+
+
+def _with_lookups(relation: str, spec: SourceSpec, tables: dict[str, str]) -> str:
+    """The relation with each looked-up column replaced by its value from the lookup file."""
+    if not spec.lookups:
+        return relation
+    joins, replaces, misses = [], [], []
+    for number, (column, lookup) in enumerate(spec.lookups.items()):
+        alias, col = f"_l{number}", f"_i.{_q(column)}"
+        present = f"nullif(trim({col}), '') is not null"
+        found = f"coalesce({alias}.v, {_lit(lookup.default)})" if lookup.default is not None else f"{alias}.v"
+        joins.append(f"left join {tables[column]} as {alias} on trim({col}) = {alias}.k")
+        replaces.append(f"case when {present} then {found} end as {_q(column)}")
+        if lookup.default is None:
+            misses.append(
+                f"case when {present} and {alias}.v is null then 'not found in lookup file {lookup.file} "
+                f"({lookup.key}) for {column}: ' || trim({col}) end"
+            )
+    return (
+        f"(select _i.* replace ({', '.join(replaces)}, coalesce(_i._parse_error, {', '.join(misses) or 'null'}) "
+        f"as _parse_error) from {relation} as _i {' '.join(joins)})"
+    )
+
+
+class LookupFileError(ValueError):
+    """A lookup file of a mapping that is missing or lacks its key or value column."""
 
 
 class TableLoad:
@@ -133,7 +219,8 @@ class TableLoad:
             f"_raw varchar, _partition_date date, _reason varchar)"
         )
 
-    def add(self, spec: SourceSpec, rows: pa.Table, partition_date: date | None) -> None:
+    def add(self, spec: SourceSpec, rows: pa.Table, partition_date: date | None,
+            lookups: dict[str, str] | None = None) -> None:
         """Type and validate rows (with their own `_partition_date`, or all for `partition_date`)."""
         if rows.num_rows == 0:
             return
@@ -144,16 +231,34 @@ class TableLoad:
             else:
                 day = f"cast({_lit(partition_date.isoformat())} as date)" if partition_date else "cast(null as date)"
                 relation = f"(select *, {day} as _partition_date from _incoming)"
-            self.con.execute(
-                f"insert into {self.staging} {typed_select(self.canonical, spec, relation, self.currencies)}"
-            )
+            relation = _with_lookups(relation, spec, lookups or {})
+            typed = typed_select(self.canonical, spec, relation, self.currencies)
+            if spec.aggregate:
+                self._add_aggregated(spec, typed)
+            else:
+                self.con.execute(f"insert into {self.staging} {typed}")
         finally:
             self.con.unregister("_incoming")
         self.counts.read += rows.num_rows
 
-    def replace(self, window: tuple[date, date] | None, load_id: str, loaded_at: datetime) -> LoadCounts:
-        """Delete the window's rows (all rows when unpartitioned) and insert what loads; the caller commits."""
-        table = self.canonical.target_table
+    def _add_aggregated(self, spec: SourceSpec, typed: str) -> None:
+        """Sum the loadable rows that agree on every other column (finer rows of a report) into one row."""
+        self.con.execute(f"create or replace temp table _typed_rows as {typed}")
+        summed = [_q(c) for c in spec.aggregate]
+        grain = [_q(c.name) for c in self.canonical.columns if c.name not in spec.aggregate]
+        self.con.execute(f"insert into {self.staging} by name select * from _typed_rows where _reason is not null")
+        [(groups,)] = self.con.execute(
+            f"insert into {self.staging} by name select {', '.join(grain)}, "
+            f"{', '.join(f'sum({c}) as {c}' for c in summed)}, _source, _partition_date, "
+            f"min(_source_line) as _source_line, arg_min(_raw, _source_line) as _raw, null as _reason "
+            f"from _typed_rows where _reason is null group by all"
+        ).fetchall()
+        [(rows,)] = self.con.execute("select count(*) from _typed_rows where _reason is null").fetchall()
+        self.counts.aggregated += rows - groups
+        self.con.execute("drop table _typed_rows")
+
+    def check(self) -> str:
+        """Apply the whole-load rules (a key twice in one file) to the staged rows; returns the checked table."""
         key = [_q(k) for k in self.canonical.key]
         duplicate = (
             f"case when _reason is null and row_number() over "
@@ -166,6 +271,12 @@ class TableLoad:
             f"select * exclude (_reason), coalesce(_reason, {duplicate}) as _reason from {self.staging}"
         )
         self.con.execute(f"drop table {self.staging}")
+        return f"{self.staging}_checked"
+
+    def replace(self, window: tuple[date, date] | None, load_id: str, loaded_at: datetime) -> LoadCounts:
+        """Delete the window's rows (all rows when unpartitioned) and insert what loads; the caller commits."""
+        table = self.canonical.target_table
+        self.check()
         if window is None:
             where = "true"
         else:

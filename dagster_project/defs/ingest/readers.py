@@ -51,10 +51,28 @@ def _decode(line: bytes, encoding: str) -> tuple[str, str | None]:
 
 
 def read_file(path: Path, relative: str, spec: SourceSpec) -> FileRead:
-    """Parse one file of `spec`'s format; a line that cannot be parsed keeps its text and a parse error."""
-    names = [c.name for c in spec.columns]
-    rows: dict[str, list] = {name: [] for name in names + LINEAGE}
+    """Parse one file of `spec`'s format; a line that cannot be parsed keeps its text and a parse error.
+
+    A spec with a `query` gets every column of the export under its own name, for the query to read.
+    """
+    pairs = [(c.name, c.source) for c in spec.columns]
     lines = _split_lines(path.read_bytes())
+    lines = lines[spec.skip_lines:len(lines) - spec.footer_lines]
+    first_line = spec.skip_lines + 1
+    if spec.query and spec.format == "ndjson":
+        keys: dict[str, None] = {}
+        for raw in lines:
+            try:
+                record = json.loads(raw.decode(spec.encoding))
+                keys.update(dict.fromkeys(record if isinstance(record, dict) else ()))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                pass
+        pairs = [(k, k) for k in keys]
+    elif spec.query and lines:
+        header_text = _decode(lines[0], spec.encoding.replace("-sig", ""))[0].lstrip("\ufeff")
+        pairs = [(h.strip(), h.strip()) for h in next(csv.reader([header_text], delimiter=spec.delimiter))]
+    names = [name for name, _ in pairs]
+    rows: dict[str, list] = {name: [] for name in names + LINEAGE}
     if spec.format == "ndjson":
         records: list[dict] = []
         for number, raw in enumerate(lines, start=1):
@@ -83,14 +101,14 @@ def read_file(path: Path, relative: str, spec: SourceSpec) -> FileRead:
         header_text = header_text.lstrip("\ufeff")
         header = next(csv.reader([header_text], delimiter=spec.delimiter))
         header = [h.strip() for h in header]
-        missing = [c.source for c in spec.columns if c.source not in header]
+        missing = [source for _, source in pairs if source not in header]
         if error or missing:
             raise HeaderError(
                 f"{relative}: header cannot be mapped onto raw.{spec.target_table}; "
                 f"missing columns: {', '.join(missing) if missing else '(undecodable header)'}"
             )
-        positions = [header.index(c.source) for c in spec.columns]
-        for number, raw in enumerate(lines[1:], start=2):
+        positions = [header.index(source) for _, source in pairs]
+        for number, raw in enumerate(lines[1:], start=first_line + 1):
             text, error = _decode(raw, spec.encoding)
             fields: list[str] | None = None
             if error is None:
@@ -101,8 +119,8 @@ def read_file(path: Path, relative: str, spec: SourceSpec) -> FileRead:
                 if fields is not None and len(fields) != len(header):
                     error = f"malformed line: expected {len(header)} fields, found {len(fields)}"
                     fields = None
-            for column, position in zip(spec.columns, positions):
-                rows[column.name].append(fields[position] if fields else None)
+            for (name, _), position in zip(pairs, positions):
+                rows[name].append(fields[position] if fields else None)
             rows["_source_line"].append(number)
             rows["_raw"].append(text)
             rows["_parse_error"].append(error)

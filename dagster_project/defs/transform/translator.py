@@ -9,7 +9,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 # dbt folder under models/ → Dagster group (the layer a reader expects in the lineage graph)
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "features", "marts")
 
 
 class WarehouseDbtTranslator(DagsterDbtTranslator):

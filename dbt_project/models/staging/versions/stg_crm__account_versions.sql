@@ -1,0 +1,36 @@
+-- Every version of a CRM account with the interval it was the known version
+-- (valid_from ≤ t < valid_to), for point-in-time features.
+with source as (
+
+    select * from {{ source('crm', 'crm_accounts') }}
+
+),
+
+versions as (
+
+    -- the same version can be re-delivered (re-runs, late files): keep the newest load of it
+    select distinct on (id, updated_at)
+        cast(id as varchar) as account_id,
+        cast(owner_id as varchar) as owner_id,
+        cast(industry as varchar) as industry,
+        cast(country as varchar) as country,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        -- known once both changed and loaded: a version delivered late was not known before its load day
+        greatest(cast(updated_at as timestamp), cast(_partition_date as timestamp)) as valid_from
+    from source
+    order by id, updated_at, _loaded_at desc, _source_line desc nulls last
+
+),
+
+final as (
+
+    select
+        *,
+        -- a version holds until the next one of the same record; the newest holds until now (null)
+        lead(valid_from) over (partition by account_id order by valid_from, updated_at) as valid_to
+    from versions
+
+)
+
+select * from final

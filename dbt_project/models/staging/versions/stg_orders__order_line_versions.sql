@@ -1,0 +1,33 @@
+-- Every version of an order line with the interval it was the known version, for point-in-time order amounts.
+with source as (
+
+    select * from {{ source('orders', 'orders_order_lines') }}
+
+),
+
+versions as (
+
+    -- the same version can be re-delivered (re-runs, late files): keep the newest load of it
+    select distinct on (id, updated_at)
+        cast(id as bigint) as order_line_id,
+        cast(order_id as bigint) as order_id,
+        cast(line_amount as double precision) as line_amount,
+        cast(updated_at as timestamp) as updated_at,
+        -- known once both changed and loaded: a version delivered late was not known before its load day
+        greatest(cast(updated_at as timestamp), cast(_partition_date as timestamp)) as valid_from
+    from source
+    order by id, updated_at, _loaded_at desc, _source_line desc nulls last
+
+),
+
+final as (
+
+    select
+        *,
+        -- a version holds until the next one of the same record; the newest holds until now (null)
+        lead(valid_from) over (partition by order_line_id order by valid_from, updated_at) as valid_to
+    from versions
+
+)
+
+select * from final
