@@ -15,6 +15,7 @@ import click
 LAZY = {
     "build": "dagster_project.build", "backfill": "dagster_project.build", "check": "dagster_project.build",
     "mappings": "dagster_project.defs.ingest.dry_run",
+    "routes": "dagster_project.defs.routes.commands",
 }
 
 

@@ -12,7 +12,7 @@ from celery.schedules import crontab
 # The bin scripts set PYTHONPATH, but Superset may also load this file by path from elsewhere.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kpi_bi import celery_signals
+from kpi_bi import celery_signals, rls_guard
 from kpi_bi.env import secret, settings
 from kpi_bi.event_logger import LoggingEventLogger
 from superset.tasks.types import FixedExecutor
@@ -36,7 +36,8 @@ FEATURE_FLAGS = {
     "ALERT_REPORTS": True,
     # RLS clauses use {{ current_username() }}.
     "ENABLE_TEMPLATE_PROCESSING": True,
-    "DASHBOARD_RBAC": False,
+    # Dashboards list and open only for the roles their YAML names (kpi_bi.dashboard_access).
+    "DASHBOARD_RBAC": True,
     # Alerts in alerts.yaml may notify webhooks.
     "ALERT_REPORT_WEBHOOK": True,
 }
@@ -123,6 +124,16 @@ SCREENSHOT_LOAD_WAIT = int(timedelta(seconds=60).total_seconds())
 
 # Report tasks: string eta → datetime (SQLite metadata, upstream #25969); a missing browser is logged at start.
 celery_signals.connect(CHROMIUM_BIN, WEBDRIVER_CONFIGURATION["service"]["executable_path"])
+
+
+
+def FLASK_APP_MUTATOR(app):  # noqa: N802 - the name Superset looks for
+    """Every process that builds queries (web, Celery) patches Superset's query builder so RLS holds
+    (kpi_bi/rls_guard.py); each role lands on its own page after login (kpi_bi/dashboard_access.py)."""
+    from kpi_bi.dashboard_access import install_landing_redirect
+
+    rls_guard.flask_app_mutator(app)
+    install_landing_redirect(app)
 
 # Plain HTTP on loopback by default; a reverse proxy in front terminates TLS in production.
 TALISMAN_ENABLED = os.environ.get("TALISMAN_ENABLED", "false").lower() == "true"

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from kpi_bi import roles
+from kpi_bi import dashboard_access, roles
 from kpi_bi.env import generated_secret, secret, secrets_dir, settings
 
 log = logging.getLogger("kpi_bi.provision")
@@ -79,6 +79,7 @@ def provision(print_login: bool = False) -> dict[str, object]:
             summary.update(imported)
             roles.grant_data_access()
             summary["rls_rules"] = roles.ensure_rls()
+            summary["dashboard_roles"] = dashboard_access.apply_dashboard_roles()
             summary["alerts"] = alerts.sync(cfg)
         else:
             log.warning(
