@@ -22,7 +22,8 @@ deals as (
 
     select coalesce(sum(deals.amount_usd), 0) as total
     from {{ ref('fct_deals') }} as deals
-    cross join {{ ref('stg_profile__settings') }} as settings
+    -- the profile source, not its staging view: selecting staging models alone must not run this test
+    cross join {{ source('profile', 'settings') }} as settings
     where deals.is_won
         and not deals.is_excluded
         and deals.closed_at is not null

@@ -27,7 +27,8 @@ def test_clean_window_passes_every_check(warehouse):
                              with_downstream=True)
     evaluations = _evaluations(result)
     assert result.success
-    assert len(evaluations) == 17  # with a volume_trend (drop) warning on each orders table
+    # with a volume_trend (drop) warning on each orders table and a quarantine_share check on each table
+    assert len(evaluations) == 20
     assert {k: e.passed for k, e in evaluations.items() if not e.passed} == {}
     assert "marts/downstream" in _materialized(result)
 
