@@ -140,3 +140,7 @@ TALISMAN_ENABLED = os.environ.get("TALISMAN_ENABLED", "false").lower() == "true"
 SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "false").lower() == "true"
 WTF_CSRF_ENABLED = True
 SUPERSET_WEBSERVER_TIMEOUT = 120
+
+# Route maps are SVG images the pipeline draws (no map service): let chart HTML show images from data: URIs.
+# An <img> never runs script, so this widens only what an image may load from.
+HTML_SANITIZATION_SCHEMA_EXTENSIONS = {"protocols": {"src": ["http", "https", "data"]}}

@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from kpi_bi import kpis
+from kpi_bi import kpis, rls_rules
 from kpi_bi.kpis import heading
 from kpi_bi.metrics import count_metric, kpi_metrics, model_columns
 
@@ -36,7 +36,8 @@ def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[s
     documented = model_columns(manifest).get(model, {})
     registry = kpis.load()
     columns = []
-    for name, duck_type in describe(serving_path, dataset):
+    described = describe(serving_path, dataset)
+    for name, duck_type in described:
         doc = documented.get(name, {})
         columns.append({
             "column_name": name,
@@ -57,6 +58,10 @@ def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[s
     if dataset["schema"] == "marts" or (dataset.get("extra") or {}).get("dbt_model"):
         metrics += kpi_metrics(manifest, model, registry)
     rendered = dict(dataset)
+    # The declared RLS rule travels in the dataset's extra, where roles.ensure_rls reads it back.
+    rule = rls_rules.declared(dataset, manifest, {name for name, _ in described})
+    if rule:
+        rendered["extra"] = {**(dataset.get("extra") or {}), rls_rules.RLS_KEY: rule}
     rendered["columns"] = columns
     rendered["metrics"] = metrics
     return rendered

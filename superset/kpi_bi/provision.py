@@ -77,10 +77,11 @@ def provision(print_login: bool = False) -> dict[str, object]:
         if cfg.serving_path.exists():
             imported = bundle.import_bundle(cfg)
             summary.update(imported)
-            roles.grant_data_access()
-            summary["rls_rules"] = roles.ensure_rls()
-            summary["dashboard_roles"] = dashboard_access.apply_dashboard_roles()
+            # Alerts first: their datasets get data access and RLS rules like the bundle's.
             summary["alerts"] = alerts.sync(cfg)
+            roles.grant_data_access()
+            summary["rls_datasets"] = roles.ensure_rls()
+            summary["dashboard_roles"] = dashboard_access.apply_dashboard_roles()
         else:
             log.warning(
                 "serving snapshot %s does not exist yet: run `kpi build` first; dashboards not imported",
@@ -130,7 +131,10 @@ def provision_alerts() -> dict[str, object]:
         if admin is None:
             raise RuntimeError(f"user {cfg.admin_username!r} missing: run bin/provision once without --alerts-only")
         g.user = admin
-        return {"alerts": alerts.sync(cfg)}
+        synced = alerts.sync(cfg)
+        # A new rep-level alert's dataset needs its RLS rule before anyone can read it.
+        roles.grant_data_access()
+        return {"alerts": synced, "rls_datasets": roles.ensure_rls()}
 
 
 def main(argv: list[str] | None = None) -> int:
