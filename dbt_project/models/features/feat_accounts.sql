@@ -88,6 +88,7 @@ order_history as (
         customer_links.account_id,
         count(*) as orders_365d,
         sum(case when past_orders.ordered_at >= dates.scoring_at - interval '90 days' then 1 else 0 end) as orders_90d,
+        sum(case when past_orders.ordered_at >= dates.scoring_at - interval '30 days' then 1 else 0 end) as orders_30d,
         sum(coalesce(past_orders.amount_usd, 0)) as revenue_365d_usd,
         min(past_orders.ordered_at) as first_order_at,
         max(past_orders.ordered_at) as last_order_at
@@ -150,6 +151,7 @@ final as (
         {{ dbt.datediff('accounts.created_at', 'accounts.scoring_at', 'day') }} as tenure_days,
         cast(coalesce(order_history.orders_365d, 0) as bigint) as orders_365d,
         cast(coalesce(order_history.orders_90d, 0) as bigint) as orders_90d,
+        cast(coalesce(order_history.orders_30d, 0) as bigint) as orders_30d,
         coalesce(order_history.revenue_365d_usd, 0) as revenue_365d_usd,
         {{ dbt.datediff('order_history.last_order_at', 'accounts.scoring_at', 'day') }} as days_since_last_order,
         case
@@ -165,6 +167,13 @@ final as (
                 dbt.datediff('order_history.first_order_at', 'order_history.last_order_at', 'day')
             ) }}
         end as overdue_ratio,
+        -- days until the next order is due at the usual interval (negative = overdue)
+        case
+            when order_history.orders_365d >= 2
+                then {{ dbt.datediff('order_history.first_order_at', 'order_history.last_order_at', 'day') }}
+                    / (order_history.orders_365d - 1.0)
+                    - {{ dbt.datediff('order_history.last_order_at', 'accounts.scoring_at', 'day') }}
+        end as days_until_due,
         cast(coalesce(activity_history.activities_30d, 0) as bigint) as activities_30d,
         cast(coalesce(activity_history.activities_90d, 0) as bigint) as activities_90d,
         {{ dbt.datediff('activity_history.last_activity_at', 'accounts.scoring_at', 'day') }}
