@@ -90,7 +90,7 @@ def touch_factor(delay_seconds: np.ndarray) -> np.ndarray:
 
 WEAKNESSES = ("slow_first_contact", "weak_at_proposal", "few_meetings")
 SLOW_CONTACT_PACE = 4.0  # their leads wait this many times longer for a first touch
-PROPOSAL_EXTRA_LOSS = 0.6  # share of their would-be wins lost at proposal instead
+PROPOSAL_EXTRA_LOSS = 0.6  # share of their deals that would pass proposal lost there instead
 FEW_MEETINGS_KEPT = 0.15  # share of their meetings that still happen (the rest become calls)
 FEW_MEETINGS_WIN = 0.7  # and their win chance shrinks by this factor
 
@@ -122,8 +122,10 @@ def win_factor(org, owners: np.ndarray) -> np.ndarray:
 
 
 def proposal_losses(org, owners: np.ndarray, won: np.ndarray, loss_stage: np.ndarray, u: np.ndarray):
-    """Turn part of a weak-at-proposal owner's wins into losses at the proposal stage (index 2)."""
-    lost = _has(org, owners, "weak_at_proposal") & won & (u < PROPOSAL_EXTRA_LOSS)
+    """Lose part of a weak-at-proposal owner's deals that would have passed proposal (stage index 2) right there;
+    the ones that pass go on as anyone's would."""
+    passing = won | (loss_stage > 2)
+    lost = _has(org, owners, "weak_at_proposal") & passing & (u < PROPOSAL_EXTRA_LOSS)
     return won & ~lost, np.where(lost, 2, loss_stage)
 
 

@@ -1,7 +1,5 @@
 """The weekly digest job: every rep's and manager's e-mail, rendered from the serving snapshot."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from dagster_project.environment import settings

@@ -30,6 +30,7 @@ ACCOUNTS = ScoreSpec(
         "orders_365d",
         "orders_90d",
         "orders_30d",
+        "orders_per_30d",
         "revenue_365d_usd",
         "days_since_last_order",
         "avg_days_between_orders",
@@ -111,6 +112,8 @@ def describe(feature: str, row: dict) -> str:
     if feature in ("orders_365d", "orders_90d", "orders_30d"):
         window = {"orders_365d": "year", "orders_90d": "90 days", "orders_30d": "30 days"}[feature]
         return f"{0 if _missing(v) else v:.0f} orders in the last {window}"
+    if feature == "orders_per_30d":
+        return f"orders {0 if _missing(v) else v:.1f} times a month"
     if feature == "revenue_365d_usd":
         return f"{0 if _missing(v) else v:,.0f} USD of orders in the last year"
     if feature == "tenure_days":

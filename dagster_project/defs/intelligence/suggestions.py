@@ -26,6 +26,7 @@ class Rule:
     text: str
     evidence: str
     act_on: str
+    min_z: float | None = None
 
     def fires(self, row: pd.Series) -> bool:
         rep, median = row["rep_value"], row["team_median"]
@@ -34,7 +35,17 @@ class Rule:
         if row["revenue_at_stake_usd"] < self.min_revenue_usd:
             return False
         worse = rep >= self.ratio * median if row["better"] == "lower" else rep <= self.ratio * median
+        if self.min_z is not None and shortfall_z(row) < self.min_z:
+            return False
         return bool(worse and rep != median)
+
+
+def shortfall_z(row: pd.Series) -> float:
+    """How many standard errors a rep's share lies below the median share, over the rep's cases (binomial):
+    a small sample's chance shortfall is not a weakness."""
+    median, n = float(row["team_median"]), float(row["sample_size"])
+    spread = (median * (1 - median) / n) ** 0.5 if 0 < median < 1 and n > 0 else 0.0
+    return (median - float(row["rep_value"])) / spread if spread else 0.0
 
 
 def load_rules(path: Path = RULES_FILE) -> tuple[list[Rule], dict]:
