@@ -71,8 +71,10 @@ def records(rule: Rule, row: pd.Series, leads: pd.DataFrame, deals: pd.DataFrame
     if rule.act_on == "stuck_deals":
         in_stage = deals[deals["stage"] == step]
         typical = in_stage["days_in_stage"].median()
-        stuck = mine[(mine["stage"] == step) & (mine["days_in_stage"] > 2 * typical)]
-        return stuck.sort_values("days_in_stage", ascending=False)["deal_id"].tolist()
+        in_mine = mine[mine["stage"] == step].sort_values("days_in_stage", ascending=False)
+        stuck = in_mine[in_mine["days_in_stage"] > 2 * typical]
+        # the ones stuck longer than twice the usual time first; without any, every deal of the rep in that stage
+        return (stuck if len(stuck) else in_mine)["deal_id"].tolist()
     if rule.act_on == "quiet_deals":
         quiet = mine[mine["activities_30d"] == 0]
         return quiet.sort_values("amount_usd", ascending=False)["deal_id"].tolist()
