@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import socket
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
 from dagster_project.instance import write_instance_config
 from dagster_project.partitions import daily_partitions
+from dagster_project.run_summary import failure_lines, failure_summary  # noqa: F401 (failure_lines: tests)
 
 BUILD_JOB = "build_all"
 REBUILD_JOB = "rebuild_from_raw"
@@ -76,25 +78,53 @@ def run_range(start: date | None = None, end: date | None = None, job_name: str 
                   HOST_TAG: socket.gethostname()},
             raise_on_error=False,
         )
+
     print(f"{job_name} {first}…{last}: {'succeeded' if result.success else 'FAILED'} (run {result.run_id})")
-    for line in failure_lines(result):
-        print(f"  {line}")
+    for line in failure_summary(result):
+        print(line)
     return result.success
 
 
-def failure_lines(result) -> list[str]:
-    """One line per failed step: the step and the first line of what it reported (a bad file names itself)."""
-    lines = []
-    for event in result.get_step_failure_events():
-        data = event.step_failure_data
-        reason = (data.user_failure_data.description if data.user_failure_data else None) or (
-            data.error.message if data.error else "")
-        lines.append(f"{event.step_key}: {reason.strip().splitlines()[0] if reason.strip() else 'failed'}")
-    return lines
+def move_warehouse_aside() -> Path | None:
+    """Rename the warehouse file (and its WAL) out of the way so that the next build starts a new one."""
+    from datetime import UTC, datetime
+
+    from dagster_project.environment import settings
+
+    path = settings().warehouse_path
+    if not path.exists():
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.broken-{stamp}")
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        wal.rename(aside.with_name(aside.name + ".wal"))
+    path.rename(aside)
+    return aside
 
 
 def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+    import click
+
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _run(start: str | None, end: str | None, job_name: str = BUILD_JOB) -> None:
+    """Run the job; a setting or profile that cannot be used is a usage error, not a traceback."""
+    import click
+
+    from dagster_project.environment import SettingError
+    from dagster_project.profile import ProfileError
+
+    first, last = _day(start), _day(end)
+    try:
+        ok = run_range(first, last, job_name)
+    except (SettingError, ProfileError) as exc:
+        raise click.UsageError(str(exc)) from None
+    raise SystemExit(0 if ok else 1)
 
 
 def register(group) -> None:
@@ -104,20 +134,28 @@ def register(group) -> None:
     @group.command("build")
     @click.option("--start", help="first day (default: KPI_START_DATE)")
     @click.option("--end", help="last day (default: yesterday)")
-    def build_command(start: str | None, end: str | None) -> None:
+    @click.option("--rebuild", is_flag=True,
+                  help="move the warehouse file aside (kept, renamed *.broken-<time>) and rebuild it from the sources")
+    def build_command(start: str | None, end: str | None, rebuild: bool) -> None:
         """Build everything — ingest, dbt, checks, serving snapshot — over a day range as one run."""
-        raise SystemExit(0 if run_range(_day(start), _day(end)) else 1)
+        if rebuild:
+            if start:
+                raise click.UsageError("--rebuild builds the whole history: leave out --start")
+            aside = move_warehouse_aside()
+            if aside:
+                print(f"moved the old warehouse to {aside}; rebuilding it from the sources")
+        _run(start, end)
 
     @group.command("check")
     @click.option("--start", help="first day (default: KPI_START_DATE)")
     @click.option("--end", help="last day (default: yesterday)")
     def check_command(start: str | None, end: str | None) -> None:
         """Re-check the loaded raw tables, rebuild the marts and republish, without ingesting again."""
-        raise SystemExit(0 if run_range(_day(start), _day(end), REBUILD_JOB) else 1)
+        _run(start, end, REBUILD_JOB)
 
     @group.command("backfill")
     @click.option("--start", required=True, help="first day to reprocess, YYYY-MM-DD")
     @click.option("--end", required=True, help="last day to reprocess, YYYY-MM-DD")
     def backfill_command(start: str, end: str) -> None:
         """Reprocess a day range as ONE run (never one run per partition) and republish the snapshot."""
-        raise SystemExit(0 if run_range(_day(start), _day(end)) else 1)
+        _run(start, end)

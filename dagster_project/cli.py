@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ import click
 LAZY = {
     "build": "dagster_project.build", "backfill": "dagster_project.build", "check": "dagster_project.build",
     "mappings": "dagster_project.defs.ingest.dry_run",
+    "routes": "dagster_project.defs.routes.commands",
 }
 
 
@@ -33,6 +35,8 @@ class KpiGroup(click.Group):
 @click.group(cls=KpiGroup)
 def main() -> None:
     """Sales-KPI warehouse commands."""
+    # The warehouse, the serving snapshot, quality docs and logs the commands write are readable by the owner only.
+    os.umask(0o077)
 
 
 @main.command("demo-data")

@@ -14,6 +14,17 @@ import duckdb
 WRITER_POOL = "duckdb_writer"
 
 
+class WarehouseError(RuntimeError):
+    """A warehouse file DuckDB cannot open; everything in it is rebuilt from the sources."""
+
+    def __init__(self, path: str, cause: Exception):
+        first = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        super().__init__(
+            f"{path}: the warehouse cannot be opened ({first}). It holds nothing that is not rebuilt from the "
+            f"sources: `kpi build --rebuild` moves it aside and builds a new one (setting KPI_WAREHOUSE_PATH)"
+        )
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The warehouse DuckDB file that the pipeline alone owns."""
 
@@ -23,7 +34,14 @@ class WarehouseResource(dg.ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         if not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path, read_only=read_only)
+        try:
+            con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise  # another process holds it: waiting is the answer, not a rebuild
+            raise WarehouseError(self.path, exc) from None
+        except duckdb.Error as exc:
+            raise WarehouseError(self.path, exc) from None
         try:
             yield con
         finally:

@@ -10,6 +10,7 @@ from tqdm import tqdm
 from dagster_project.demo import planted
 from dagster_project.demo.ads import Campaigns, DaySpend, day_spend
 from dagster_project.demo.deals import simulate_deals
+from dagster_project.demo.field_days import add_field_days
 from dagster_project.demo.model import (
     BASE_ACCOUNTS,
     DAY,
@@ -166,6 +167,7 @@ def simulate(cfg: Config, org: Org, campaigns: Campaigns, progress: bool = False
         pool_end[day] = accounts.n
         _direct_deals(cfg, org, day, pool, deal_key, accounts, deals, events, acts)
         deal_key = deals.n
+    add_field_days(cfg, org.n_reps, accounts, acts)
     return Crm(
         accounts={k: accounts[k].copy() for k in accounts.cols},
         leads=leads.done(),

@@ -1,17 +1,3 @@
-{#- Which KPI column each planning-sheet metric is measured by, and whether it adds up over days (then the pace
-    projects it to the period end) or is a rate (then the current value is its projection). -#}
-{% macro kpi_target_metrics() -%}
-    {{ return({
-        'revenue': {'column': 'net_revenue_usd', 'additive': true},
-        'new_customers': {'column': 'new_customers', 'additive': true},
-        'conversion_rate': {'column': 'conversion_lead_to_deal', 'additive': false},
-        'win_rate': {'column': 'win_rate_by_count', 'additive': false},
-        'avg_deal_size': {'column': 'avg_won_deal_size_usd', 'additive': false},
-        'sales_cycle_days': {'column': 'sales_cycle_median_days', 'additive': false},
-        'cac': {'column': 'cac_usd', 'additive': false},
-    }) }}
-{%- endmacro %}
-
 {#- Attainment of a value against a target: value / target when more is better, target / value when less is. -#}
 {% macro kpi_attainment(value, target, direction) -%}
     case

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kpi_bi import kpis
+
 # Every listing has these columns, so the e-mail table reads the same for every alert.
 LISTING_COLUMNS = ("kpi", "scope", "period", "value", "threshold", "status", "note")
 
@@ -39,6 +41,37 @@ def _ident(value: Any, what: str, key: str) -> str:
     return value
 
 
+# How a value of each registry format is written in the listing (DuckDB's fmt syntax), so an e-mail reads
+# "$1,234" or "12.3 %" rather than 1234.5678 or 0.1234.
+_SQL_FORMATS = {
+    "currency_usd": ("'${:,.0f}'", 1),
+    "percent": ("'{:,.1f} %'", 100),
+    "ratio": ("'{:,.2f}×'", 1),
+    "days": ("'{:,.1f} days'", 1),
+    "integer": ("'{:,.0f}'", 1),
+}
+
+
+def formatted(expression: str, kpi: dict[str, Any]) -> str:
+    """SQL turning a numeric expression into the KPI's display text ('–' when null)."""
+    pattern, scale = _SQL_FORMATS[kpi["format"]]
+    return f"coalesce(format({pattern}, cast({expression} as double) * {scale}), '–')"
+
+
+def _kpi(alert: dict[str, Any], registry: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
+    """The registry KPI the alert names (provisioning fails naming an unknown one)."""
+    key = alert["key"]
+    _ident(alert["kpi"], "kpi", key)
+    try:
+        return kpis.require(registry if registry is not None else kpis.load(), alert["kpi"], f"alert {key!r}")
+    except kpis.KpiRegistryError as exc:
+        raise AlertConfigError(str(exc)) from exc
+
+
+def _label(kpi: dict[str, Any]) -> str:
+    return kpis.heading(kpi).replace("'", "''")
+
+
 def _number(value: Any, what: str, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise AlertConfigError(f"alert {key!r}: {what} must be a number, got {value!r}")
@@ -63,10 +96,11 @@ def _in_list(column: str, ids: list[str]) -> str:
     return f"{column} in ({', '.join(repr(i) for i in ids)})"
 
 
-def _against_target(alert: dict[str, Any], breach: str) -> str:
+def _against_target(alert: dict[str, Any], breach: str, registry: dict[str, dict[str, Any]] | None = None) -> str:
     """below_target / above_threshold: the current period's value against its target or threshold from kpi_scorecard."""
     key = alert["key"]
-    kpi = _ident(alert["kpi"], "kpi", key)
+    spec = _kpi(alert, registry)
+    kpi = spec["id"]
     level, ids = _scope(alert)
     cond = alert["condition"]
     grain = _ident(cond.get("period_grain", "month"), "period_grain", key)
@@ -103,11 +137,11 @@ measured as (
     left join company on company.period_start = scoped.period_start
 )
 select
-    kpi_label as kpi,
+    '{_label(spec)}' as kpi,
     case when scope_level = 'company' then 'company' else scope_level || ' ' || scope_id end as scope,
     period_start as period,
-    round(kpi_value, 4) as value,
-    round(threshold_value, 4) as threshold,
+    {formatted('kpi_value', spec)} as value,
+    {formatted('threshold_value', spec)} as threshold,
     '{breach} threshold' as status,
     'value {op} threshold' as note
 from measured
@@ -116,10 +150,11 @@ order by scope
 """
 
 
-def _pace_under(alert: dict[str, Any]) -> str:
+def _pace_under(alert: dict[str, Any], registry: dict[str, dict[str, Any]] | None = None) -> str:
     """pace_under: pace-to-target (projected ÷ target) of the running period under a ratio, from kpi_target_attainment."""
     key = alert["key"]
-    metric = _ident(alert["kpi"], "kpi", key)
+    spec = _kpi(alert, registry)
+    metric = spec["id"]
     level, ids = _scope(alert)
     ratio = _number(alert["condition"].get("ratio"), "ratio", key)
     return f"""
@@ -129,25 +164,25 @@ with running as (
         and as_of_date between period_start and period_end
 )
 select
-    metric || ' pace to target' as kpi,
+    '{_label(spec)}: pace to target' as kpi,
     case when owner_level = 'company' then 'company' else owner_level || ' ' || owner_id end as scope,
     period_start as period,
-    round(pace_to_target, 4) as value,
-    {ratio} as threshold,
-    status,
-    'actual ' || coalesce(cast(round(actual_value, 2) as varchar), 'none')
-        || ' of target ' || cast(round(target_value, 2) as varchar)
-        || ', projected ' || coalesce(cast(round(projected_value, 2) as varchar), 'none') as note
+    {formatted('pace_to_target', {'format': 'percent'})} as value,
+    {formatted(str(ratio), {'format': 'percent'})} as threshold,
+    replace(status, '_', ' ') as status,
+    'actual ' || {formatted('actual_value', spec)} || ' of target ' || {formatted('target_value', spec)}
+        || ', projected ' || {formatted('projected_value', spec)} as note
 from running
 where coalesce(pace_to_target, 0) < {ratio}
 order by scope
 """
 
 
-def _change_vs_previous(alert: dict[str, Any]) -> str:
+def _change_vs_previous(alert: dict[str, Any], registry: dict[str, dict[str, Any]] | None = None) -> str:
     """change_vs_previous: the KPI over the last N days against the M days before, from kpi_sales_daily."""
     key = alert["key"]
-    kpi = _ident(alert["kpi"], "kpi", key)
+    spec = _kpi(alert, registry)
+    kpi = spec["id"]
     if kpi not in DAILY_MEASURES:
         raise AlertConfigError(f"alert {key!r}: change_vs_previous supports {sorted(DAILY_MEASURES)}, not {kpi!r}")
     level, ids = _scope(alert)
@@ -155,9 +190,10 @@ def _change_vs_previous(alert: dict[str, Any]) -> str:
     beyond = _number(cond.get("beyond"), "beyond", key)
     recent = int(_number(cond.get("recent_days", 7), "recent_days", key))
     baseline = int(_number(cond.get("baseline_days", 28), "baseline_days", key))
-    # Conversions lag their leads: a lead of the last few days has not had time to become a deal yet. lag_days
-    # leaves the newest days out of both windows, so the recent window holds leads old enough to have converted.
-    lag = int(_number(cond.get("lag_days", 0), "lag_days", key))
+    # Conversions lag their leads: a lead of the last few days has not had time to become a deal yet. The newest
+    # days (the registry's mature_after_days of a cohort KPI, unless lag_days says otherwise) are left out of both
+    # windows, so the recent window holds leads old enough to have converted.
+    lag = int(_number(cond.get("lag_days", spec.get("mature_after_days") or 0), "lag_days", key))
     if lag < 0:
         raise AlertConfigError(f"alert {key!r}: lag_days must not be negative")
     direction = cond.get("direction", "down")
@@ -175,6 +211,11 @@ def _change_vs_previous(alert: dict[str, Any]) -> str:
                 f" / nullif(sum(case when {in_window} then {den} end), 0)")
 
     lag_text = f" ending {lag} days before the last day" if lag else " up to the last day"
+    # a rate changes by percentage points; a sum by a relative change
+    if den is None:
+        change = "'changed ' || format('{:+.1f} %', 100 * (recent_value / baseline_value - 1))"
+    else:
+        change = "'changed ' || format('{:+.1f} pp', 100 * (recent_value - baseline_value))"
     factor = 1 - beyond if direction == "down" else 1 + beyond
     op = "<" if direction == "down" else ">"
     return f"""
@@ -193,13 +234,13 @@ windows as (
     group by 1
 )
 select
-    '{kpi}' as kpi,
+    '{_label(spec)}' as kpi,
     case when '{level}' = 'company' then 'company' else '{level} ' || scope_id end as scope,
     as_of_date as period,
-    round(recent_value, 4) as value,
-    round(baseline_value * {factor}, 4) as threshold,
-    'changed ' || cast(round(100 * (recent_value / baseline_value - 1), 1) as varchar) || ' %' as status,
-    '{recent} days{lag_text} against the {baseline} days before (' || cast(round(baseline_value, 4) as varchar) || ')'
+    {formatted('recent_value', spec)} as value,
+    {formatted(f'baseline_value * {factor}', spec)} as threshold,
+    {change} as status,
+    '{recent} days{lag_text} against the {baseline} days before (' || {formatted('baseline_value', spec)} || ')'
         as note
 from windows
 where recent_value {op} baseline_value * {factor}
@@ -225,8 +266,8 @@ select
     'data age (hours)' as kpi,
     'company ' || what as scope,
     cast(stamp as date) as period,
-    round(coalesce(age_hours, 1e9), 1) as value,
-    {hours} as threshold,
+    coalesce(format('{{:,.1f}} h', age_hours), 'never') as value,
+    '{hours:g} h' as threshold,
     'stale' as status,
     'as of ' || coalesce(cast(stamp as varchar) || ' UTC', 'never') as note
 from aged
@@ -236,24 +277,28 @@ order by scope
 
 
 CONDITIONS = {
-    "below_target": lambda alert: _against_target(alert, "below"),
-    "above_threshold": lambda alert: _against_target(alert, "above"),
+    "below_target": lambda alert, registry=None: _against_target(alert, "below", registry),
+    "above_threshold": lambda alert, registry=None: _against_target(alert, "above", registry),
     "pace_under": _pace_under,
     "change_vs_previous": _change_vs_previous,
     "stale_data": _stale_data,
 }
 
 
-def listing_sql(alert: dict[str, Any]) -> str:
+def listing_sql(alert: dict[str, Any], registry: dict[str, dict[str, Any]] | None = None) -> str:
     """The query listing an alert's breaching rows (empty when the alert should not fire)."""
     kind = (alert.get("condition") or {}).get("kind")
     if kind not in CONDITIONS:
         raise AlertConfigError(f"alert {alert.get('key')!r}: condition kind {kind!r} not in {sorted(CONDITIONS)}")
     if kind != "stale_data" and not alert.get("kpi"):
         raise AlertConfigError(f"alert {alert['key']!r}: kpi is required for {kind}")
-    return CONDITIONS[kind](alert).strip()
+    if kind == "stale_data":
+        return _stale_data(alert).strip()
+    _scope(alert)
+    registry = registry if registry is not None else kpis.load()
+    return CONDITIONS[kind](alert, registry).strip()
 
 
-def count_sql(alert: dict[str, Any]) -> str:
+def count_sql(alert: dict[str, Any], registry: dict[str, dict[str, Any]] | None = None) -> str:
     """The alert's own SQL: the number of breaching rows, which Superset's operator validator compares with 0."""
-    return f"select count(*) as breaches from (\n{listing_sql(alert)}\n) as breaching"
+    return f"select count(*) as breaches from (\n{listing_sql(alert, registry)}\n) as breaching"

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from kpi_bi import kpis
 from kpi_bi.alert_sql import LISTING_COLUMNS, AlertConfigError, count_sql, listing_sql
 from kpi_bi.bundle import ASSETS_DIR, SERVING_PATH_PLACEHOLDER, load_assets
 from kpi_bi.datasets import render_dataset
@@ -74,6 +75,7 @@ def load(path: Path | None = None) -> dict[str, list[dict[str, Any]]]:
     defaults = doc.get("defaults") or {}
     seen: set[str] = set()
     out: dict[str, list[dict[str, Any]]] = {"alerts": [], "reports": []}
+    registry = kpis.load()
     for kind in ("alerts", "reports"):
         for entry in doc.get(kind) or []:
             key = entry.get("key")
@@ -92,8 +94,10 @@ def load(path: Path | None = None) -> dict[str, list[dict[str, Any]]]:
             item["grace_period"] = int(entry.get("grace_period_seconds", defaults.get("grace_period_seconds", 14400)))
             if kind == "alerts":
                 item.setdefault("dashboard", defaults.get("dashboard"))
-                item["listing_sql"] = listing_sql(item)
-                item["sql"] = count_sql(item)
+                item["listing_sql"] = listing_sql(item, registry)
+                item["sql"] = count_sql(item, registry)
+                if item.get("kpi"):
+                    item["kpi_label"] = kpis.heading(registry[item["kpi"]])
             else:
                 if bool(item.get("dashboard")) == bool(item.get("chart")):
                     raise AlertConfigError(f"report {key!r}: give exactly one of dashboard or chart")
@@ -108,6 +112,17 @@ def _uuid(key: str, kind: str) -> str:
     return str(uuid.uuid5(_UUID_NAMESPACE, f"{kind}/{key}"))
 
 
+def _dataset_sql(alert: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The alert dataset's SQL and extra; a rep-level listing gets a rep_id column declared for RLS (docs/security.md)."""
+    extra: dict[str, Any] = {"managed_by": MANAGED_BY}
+    sql = alert["listing_sql"]
+    if (alert.get("scope") or {}).get("level") == "rep":
+        # The listing's scope reads 'rep <id>' (alert_sql); the chart shows LISTING_COLUMNS only.
+        sql = f"select *, regexp_extract(scope, '^rep (.+)$', 1) as rep_id from ({sql}) as listing"
+        extra["rls"] = {"rep_column": "rep_id"}
+    return sql, extra
+
+
 def render_assets(cfg: SupersetSettings, config: dict[str, list[dict[str, Any]]],
                   assets_dir: Path = ASSETS_DIR) -> dict[str, str]:
     """Bundle files for the alerts: the serving database, one virtual dataset and one table chart per alert."""
@@ -116,15 +131,16 @@ def render_assets(cfg: SupersetSettings, config: dict[str, list[dict[str, Any]]]
     database["sqlalchemy_uri"] = database["sqlalchemy_uri"].replace(SERVING_PATH_PLACEHOLDER, str(cfg.serving_path))
     files: dict[str, Any] = {"metadata.yaml": assets["metadata.yaml"], "databases/kpi_serving.yaml": database}
     for alert in config["alerts"]:
+        sql, extra = _dataset_sql(alert)
         dataset = render_dataset({
             "table_name": f"{ALERT_DATASET_PREFIX}{alert['key']}",
             "schema": "marts",
             "catalog": None,
-            "sql": alert["listing_sql"],
+            "sql": sql,
             "main_dttm_col": None,
             "description": f"Rows breaching the alert {alert['name']!r} ({MANAGED_BY}).",
             "default_endpoint": None, "offset": 0, "cache_timeout": None, "filter_select_enabled": False,
-            "fetch_values_predicate": None, "extra": {"managed_by": MANAGED_BY}, "normalize_columns": False,
+            "fetch_values_predicate": None, "extra": extra, "normalize_columns": False,
             "always_filter_main_dttm": False,
             "uuid": _uuid(alert["key"], "dataset"),
             "database_uuid": database["uuid"],
@@ -156,9 +172,9 @@ def _description(item: dict[str, Any], base_url: str, dashboard_title: str | Non
     if item.get("kpi"):
         scope = item.get("scope") or {"level": "company"}
         ids = ", ".join(scope.get("ids") or []) or "all"
-        parts.append(f"<p>KPI: {item['kpi']}; scope: {scope['level']} ({ids}); "
-                     f"condition: {item['condition']['kind']}. The table lists each breach with its value and "
-                     f"threshold.</p>")
+        condition = item["condition"]["kind"].replace("_", " ")
+        parts.append(f"<p>KPI: {item.get('kpi_label', item['kpi'])}; scope: {scope['level']} ({ids}); "
+                     f"condition: {condition}. The table lists each breach with its value and threshold.</p>")
     if item.get("dashboard"):
         url = f"{base_url.rstrip('/')}/superset/dashboard/{item['dashboard']}/"
         parts.append(f'<p>Dashboard: <a href="{url}">{dashboard_title or item["dashboard"]}</a> {url}</p>')
@@ -257,7 +273,7 @@ def sync(cfg: SupersetSettings, path: Path | None = None) -> dict[str, int]:
     for kind in ("alerts", "reports"):
         for item in config[kind]:
             wanted.add(item["key"])
-            payload = _payload(item, kind, ids, g.user.id, cfg.webdriver_baseurl)
+            payload = _payload(item, kind, ids, g.user.id, cfg.public_base_url)
             current = existing.get(item["key"])
             if current is not None:
                 UpdateReportScheduleCommand(current.id, _load_schema(ReportSchedulePutSchema, payload, item['key'])).run()

@@ -7,6 +7,8 @@ from typing import Any
 
 import duckdb
 
+from kpi_bi import kpis, rls_rules
+from kpi_bi.kpis import heading
 from kpi_bi.metrics import count_metric, kpi_metrics, model_columns
 
 TEMPORAL_TYPES = ("DATE", "TIMESTAMP")
@@ -32,12 +34,14 @@ def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[s
     # A dataset reading one mart through SQL or a bi relation names it in extra.dbt_model; a mart's own is the mart.
     model = (dataset.get("extra") or {}).get("dbt_model", dataset["table_name"])
     documented = model_columns(manifest).get(model, {})
+    registry = kpis.load()
     columns = []
-    for name, duck_type in describe(serving_path, dataset):
+    described = describe(serving_path, dataset)
+    for name, duck_type in described:
         doc = documented.get(name, {})
         columns.append({
             "column_name": name,
-            "verbose_name": None,
+            "verbose_name": heading(registry[name]) if name in registry else None,
             "is_dttm": duck_type.upper().startswith(TEMPORAL_TYPES),
             "is_active": True,
             "type": duck_type,
@@ -52,8 +56,12 @@ def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[s
     metrics = [count_metric()]
     # The KPI metrics of a dbt mart: on the mart itself, or on a bi relation that reshapes one (extra.dbt_model).
     if dataset["schema"] == "marts" or (dataset.get("extra") or {}).get("dbt_model"):
-        metrics += kpi_metrics(manifest, model)
+        metrics += kpi_metrics(manifest, model, registry)
     rendered = dict(dataset)
+    # The declared RLS rule travels in the dataset's extra, where roles.ensure_rls reads it back.
+    rule = rls_rules.declared(dataset, manifest, {name for name, _ in described})
+    if rule:
+        rendered["extra"] = {**(dataset.get("extra") or {}), rls_rules.RLS_KEY: rule}
     rendered["columns"] = columns
     rendered["metrics"] = metrics
     return rendered

@@ -56,6 +56,7 @@ class SupersetSettings:
     bind: str
     port: int
     webdriver_baseurl: str
+    public_base_url: str
     admin_username: str
     manifest_path: Path
 
@@ -90,6 +91,10 @@ def settings() -> SupersetSettings:
         bind=os.environ.get("SUPERSET_BIND", "127.0.0.1"),
         port=port,
         webdriver_baseurl=os.environ.get("WEBDRIVER_BASEURL", f"http://127.0.0.1:{port}/"),
+        # where readers of e-mails reach Superset (links in alerts and reports); the worker's own address otherwise
+        public_base_url=os.environ.get(
+            "KPI_PUBLIC_BASE_URL", os.environ.get("WEBDRIVER_BASEURL", f"http://127.0.0.1:{port}/")
+        ),
         admin_username=os.environ.get("SUPERSET_ADMIN_USERNAME", "admin"),
         manifest_path=_path("KPI_DBT_MANIFEST_PATH", REPO_ROOT / "dbt_project" / "target" / "manifest.json"),
     )

@@ -58,7 +58,7 @@ def render_dashboard(config: dict[str, Any], charts: dict[str, tuple], datasets:
     `layout` is a list of rows, each a list of `[chart uuid, width]` (widths of a row add up to at most 12);
     `filters` names entries of FILTERS. Chart ids in the output are local placeholders the importer remaps.
     """
-    rendered = {k: v for k, v in config.items() if k not in ("layout", "filters")}
+    rendered = {k: v for k, v in config.items() if k not in ("layout", "filters", "roles", "landing_for")}
     position: dict[str, Any] = {
         "DASHBOARD_VERSION_KEY": "v2",
         "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},

@@ -1,4 +1,4 @@
-"""Superset dataset metrics rendered from the dbt manifest: each KPI column's `meta.kpi` and its docs description."""
+"""Superset dataset metrics of the KPI columns (the registry's ids) with their docs description from the dbt manifest."""
 
 from __future__ import annotations
 
@@ -6,18 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from kpi_bi.kpis import D3_FORMATS, heading
+
 # The mart that the dbt project documents as holding only additive measures: a KPI that is one of its columns
 # may be summed over rows; any other KPI (a ratio, a median) is a value per row and is averaged instead.
 ADDITIVE_MODEL = "kpi_sales_daily"
-
-D3_FORMATS = {
-    "currency_usd": "$,.0f",
-    "percent": ".1%",
-    "ratio": ",.2f",
-    "days": ",.1f",
-    "integer": ",d",
-}
-
 
 class ManifestError(RuntimeError):
     """The dbt manifest is missing or lacks what the Superset layer needs."""
@@ -38,7 +31,7 @@ def model_columns(manifest: dict[str, Any]) -> dict[str, dict[str, dict[str, Any
     }
 
 
-def kpi_metrics(manifest: dict[str, Any], model: str) -> list[dict[str, Any]]:
+def kpi_metrics(manifest: dict[str, Any], model: str, registry: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The Superset metric definitions (import-YAML shape) of one model's KPI columns, in column order."""
     columns = model_columns(manifest)
     if model not in columns:
@@ -46,24 +39,19 @@ def kpi_metrics(manifest: dict[str, Any], model: str) -> list[dict[str, Any]]:
     additive = set(columns.get(ADDITIVE_MODEL, {}))
     metrics = []
     for name, column in columns[model].items():
-        kpi = (column.get("meta") or {}).get("kpi") or (column.get("config", {}).get("meta") or {}).get("kpi")
+        kpi = registry.get(name)
         if not kpi:
             continue
-        missing = {"name", "label", "format"} - set(kpi)
-        if missing:
-            raise ManifestError(f"{model}.{name}: meta.kpi lacks {sorted(missing)}")
-        if kpi["format"] not in D3_FORMATS:
-            raise ManifestError(f"{model}.{name}: unknown KPI format {kpi['format']!r} (known: {sorted(D3_FORMATS)})")
         aggregate = "SUM" if name in additive else "AVG"
         metrics.append({
-            "metric_name": kpi["name"],
-            "verbose_name": kpi["label"],
+            "metric_name": name,
+            "verbose_name": heading(kpi),
             "metric_type": aggregate.lower(),
             "expression": f'{aggregate}("{name}")',
             "description": column.get("description") or None,
             "d3format": D3_FORMATS[kpi["format"]],
             "currency": None,
-            "extra": {"kpi_direction": kpi.get("direction")},
+            "extra": {"kpi_direction": kpi["direction"], "kpi_unit": kpi["unit"]},
             "warning_text": None,
         })
     return metrics

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -23,6 +23,8 @@ ERRORS = (
     ".dashboard-component-chart-holder .alert-danger"
 )
 CHART = ".dashboard-component-chart-holder"
+# Superset's empty state of a tile whose query returned no rows.
+EMPTY_TEXT = "No results"
 
 
 def browser(chromium: str, chromedriver: str, width: int = 1600, height: int = 2000,
@@ -80,10 +82,12 @@ def render(driver: webdriver.Chrome, base_url: str, slug: str, out_dir: Path, ti
     seconds = time.monotonic() - start
     time.sleep(1.0)  # ECharts animates for ~1 s; let the screenshot show the final frame.
     errors = [e.text.strip()[:200] for e in driver.find_elements(By.CSS_SELECTOR, ERRORS)]
+    empty = [h.text.strip().splitlines()[0][:120] if h.text.strip() else "?"
+             for h in driver.find_elements(By.CSS_SELECTOR, CHART) if EMPTY_TEXT in h.text]
     out_dir.mkdir(parents=True, exist_ok=True)
     shot = out_dir / f"{slug}.png"
     driver.save_screenshot(str(shot))
-    return {"slug": slug, "seconds": round(seconds, 2), "charts": charts, "errors": errors,
+    return {"slug": slug, "seconds": round(seconds, 2), "charts": charts, "errors": errors, "empty": empty,
             "timed_out": timed_out, "screenshot": str(shot)}
 
 
@@ -96,12 +100,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
     parser.add_argument("--profile", type=Path, help="Chromium profile folder to keep between runs")
-    parser.add_argument("slugs", nargs="+")
+    parser.add_argument("--landing-shot", action="store_true", help="save a screenshot of the page after login")
+    parser.add_argument("slugs", nargs="*")
     args = parser.parse_args(argv)
     driver = browser(args.chromium, args.chromedriver, profile=args.profile)
     try:
         login(driver, args.base_url.rstrip("/"), args.username, args.password_file.read_text().strip())
-        results = [render(driver, args.base_url.rstrip("/"), slug, args.out) for slug in args.slugs]
+        # where the login led: the role's own start page
+        landing = driver.current_url.removeprefix(args.base_url.rstrip("/"))
+        if args.landing_shot:
+            time.sleep(3)
+            args.out.mkdir(parents=True, exist_ok=True)
+            driver.save_screenshot(str(args.out / "landing.png"))
+        results = [{**render(driver, args.base_url.rstrip("/"), slug, args.out), "landing": landing}
+                   for slug in args.slugs]
     finally:
         driver.quit()
     print(json.dumps(results))

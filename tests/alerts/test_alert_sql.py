@@ -52,8 +52,8 @@ def test_conditions_fire_only_on_breaches(serving):
     assert count(kpi="conversion_lead_to_deal", scope={"level": "channel", "ids": [DROP_CHANNEL]},
                  condition=no_lag) == 0
     # The fixture's February company revenue is negative against a 40 000 target: pace far under 90 %.
-    assert count(kpi="revenue", condition={"kind": "pace_under", "ratio": 0.9}) == 1
-    assert count(kpi="revenue", condition={"kind": "pace_under", "ratio": -5}) == 0
+    assert count(kpi="net_revenue_usd", condition={"kind": "pace_under", "ratio": 0.9}) == 1
+    assert count(kpi="net_revenue_usd", condition={"kind": "pace_under", "ratio": -5}) == 0
     # The fixture built in 2025 is older than 26 hours; a threshold of a century is not exceeded.
     assert count(condition={"kind": "stale_data", "max_age_hours": 26}) == 2
     assert count(condition={"kind": "stale_data", "max_age_hours": 24 * 365 * 100}) == 0
@@ -67,7 +67,9 @@ def test_conditions_fire_only_on_breaches(serving):
     ({"kpi": "x", "scope": {"level": "planet"}, "condition": {"kind": "below_target"}}, "scope level"),
     ({"kpi": "x", "scope": {"level": "rep", "ids": ["a'; drop"]}, "condition": {"kind": "below_target"}}, "scope id"),
     ({"kpi": "roas", "condition": {"kind": "change_vs_previous", "beyond": 0.2}}, "supports"),
-    ({"kpi": "revenue", "condition": {"kind": "pace_under", "ratio": "low"}}, "must be a number"),
+    ({"kpi": "net_revenue_usd", "condition": {"kind": "pace_under", "ratio": "low"}}, "must be a number"),
+    ({"kpi": "revenue", "condition": {"kind": "pace_under", "ratio": 0.9}}, "'revenue', which is not in the KPI registry"),
+    ({"kpi": "cac", "condition": {"kind": "above_threshold"}}, "'cac', which is not in the KPI registry"),
 ])
 def test_bad_alerts_are_refused_with_a_reason(alert, message):
     with pytest.raises(alert_sql.AlertConfigError, match=message):
@@ -76,9 +78,9 @@ def test_bad_alerts_are_refused_with_a_reason(alert, message):
 
 def test_alerts_file_errors_and_env_references(tmp_path, monkeypatch):
     path = tmp_path / "alerts.yaml"
-    path.write_text("alerts:\n  - {key: a, kpi: revenue, condition: {kind: pace_under, ratio: 0.9},"
+    path.write_text("alerts:\n  - {key: a, kpi: net_revenue_usd, condition: {kind: pace_under, ratio: 0.9},"
                     " schedule: {cron: '* * * * *'}, recipients: {email: ['${KPI_T_MAIL:-x@example.com}']}}\n"
-                    "  - {key: a, kpi: revenue, condition: {kind: pace_under, ratio: 0.9},"
+                    "  - {key: a, kpi: net_revenue_usd, condition: {kind: pace_under, ratio: 0.9},"
                     " schedule: {cron: '* * * * *'}, recipients: {email: [y@example.com]}}\n")
     with pytest.raises(alert_sql.AlertConfigError, match="appears twice"):
         alerts.load(path)

@@ -65,9 +65,10 @@ def test_conversion_drop_fires_with_value_and_threshold(alert_stacks, name):
     rows = [dict(zip(header[1:], r[1:], strict=False)) for r in table[1:] if len(r) == len(header)]
     assert [r["scope"] for r in rows] == [f"channel {DROP_CHANNEL}"]
     value, threshold = _expected_conversion(stack.serving_path, DROP_CHANNEL)
-    assert float(rows[0]["value"]) == pytest.approx(value, abs=1e-4)
-    assert float(rows[0]["threshold"]) == pytest.approx(threshold, abs=1e-4)
-    assert rows[0]["kpi"] == "conversion_lead_to_deal"
+    # values as the registry formats a percent KPI, under its label
+    assert rows[0]["value"] == f"{value * 100:,.1f} %"
+    assert rows[0]["threshold"] == f"{threshold * 100:,.1f} %"
+    assert rows[0]["kpi"] == "Conversion lead → deal"
     assert "/superset/dashboard/funnel/" in _html(msg)
     # The healthy twin ran on the same tick and stayed quiet; the webhook got the firing alert.
     time.sleep(3)
@@ -79,8 +80,8 @@ def test_conversion_drop_fires_with_value_and_threshold(alert_stacks, name):
     # the webhook carries the same rows as the e-mail: scope, value and threshold
     hook_rows = hooks[0]["rows"]
     assert [r.get("scope") for r in hook_rows] == [f"channel {DROP_CHANNEL}"], hook_rows
-    assert hook_rows[0]["value"] == pytest.approx(value, abs=1e-4)
-    assert hook_rows[0]["threshold"] == pytest.approx(threshold, abs=1e-4)
+    assert hook_rows[0]["value"] == f"{value * 100:,.1f} %"
+    assert hook_rows[0]["threshold"] == f"{threshold * 100:,.1f} %"
     assert f"channel {DROP_CHANNEL}" in hooks[0]["text"]
     minute = arrived - arrived % 60
     print(f"\n{name}: conversion alert e-mail {arrived - minute:.1f} s after the tick")

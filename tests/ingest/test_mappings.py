@@ -90,6 +90,8 @@ def test_an_export_whose_header_lost_a_mapped_column_names_it(sources: Path, war
         load_tables(warehouse, ["crm_deals"], (DAY, DAY), "byo", sources, mappings)
 
 
+# the columns every crm_deals mapping must fill, for the cases that test something else
+COMPLETE = "constants: {currency: USD, stage: new}\ncolumns: {Id: id, A: amount, C: [created_at, updated_at]}\n"
 HEADER_KEYED_VALUES = """\
     target_table: crm_deals
     files: "byo/export/{day}.csv"
@@ -108,7 +110,7 @@ HEADER_KEYED_VALUES = """\
         ("target_table: crm_deal\nfiles: x/{day}.csv\n", "target_table 'crm_deal' is not a raw table"),
         ("target_table: crm_deals\ncolumns: {Id: id\n", "not valid YAML at line"),
         ("target_table: crm_deals\nfiles: x/{day}.csv\ncolumns: {Id: idx}\n", "'idx' is not a column of raw.crm_deals"),
-        ("target_table: crm_deals\nfiles: x/{day}.csv\ntimezone: Mars/Olympus\ncolumns: {Id: id}\n",
+        ("target_table: crm_deals\nfiles: x/{day}.csv\ntimezone: Mars/Olympus\n" + COMPLETE,
          "timezone 'Mars/Olympus' is not an IANA time zone"),
     ],
 )
@@ -336,7 +338,7 @@ def test_kpi_mappings_check_exits_non_zero_with_one_line_for_a_bad_file(tmp_path
     from dagster_project.cli import main
 
     bad = tmp_path / "bad.yaml"
-    bad.write_text("target_table: crm_deals\nfiles: x/{day}.csv\ncolumns: {Id: id}\nvalues: {Deal Stage: {a: b}}\n")
+    bad.write_text("target_table: crm_deals\nfiles: x/{day}.csv\nvalues: {Deal Stage: {a: b}}\n" + COMPLETE)
     result = CliRunner().invoke(main, ["mappings", "check", str(bad)])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
@@ -355,3 +357,25 @@ def test_kpi_mappings_check_reads_a_library_sample(tmp_path: Path, monkeypatch: 
     assert result.exit_code == 0, result.output
     assert "byo/meta_ads/ads_2024-12-03.csv" in result.output  # the newest file the glob matches
     assert result.output.strip().endswith("read 12 = would load 3 + quarantine 0 + aggregated 9")
+
+
+def test_an_explicit_offset_wins_over_the_source_time_zone(byo, warehouse) -> None:
+    sources, folder = byo(
+        """\
+        target_table: crm_deals
+        files: "byo/export/{day}.csv"
+        timezone: Asia/Yekaterinburg
+        constants: {currency: USD, stage: new}
+        columns: {Id: id, Amount: amount, Created: created_at, Updated: updated_at}
+        """,
+        """
+        Id,Amount,Created,Updated
+        d1,1,2024-12-02,2024-12-02 10:00:00
+        d2,1,2024-12-02T10:00:00Z,2024-12-02 10:00:00+03:00
+        """,
+    )
+    load_tables(warehouse, ["crm_deals"], (DAY, DAY), "t", sources, folder)
+    assert _rows(warehouse, "crm_deals", "id, created_at, updated_at") == [
+        ("d1", datetime(2024, 12, 1, 19), datetime(2024, 12, 2, 5)),
+        ("d2", datetime(2024, 12, 2, 10), datetime(2024, 12, 2, 7)),
+    ]

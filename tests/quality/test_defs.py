@@ -22,9 +22,11 @@ def test_checks_follow_their_assets():
     names = {(k.asset_key.path[1], k.name) for k in specs}
     assert names == {("crm_deals", n) for n in ("schema", "values", "plausibility", "volume", "volume_trend",
                                                 "freshness")} | {
-        ("ref_fx_rates", n) for n in ("schema", "values", "plausibility")}
+        ("ref_fx_rates", n) for n in ("schema", "values", "plausibility")} | {
+        # every raw table, in the contract or not, has its quarantine-share limit
+        (t, "quarantine_share") for t in ("crm_deals", "ref_fx_rates", "not_in_the_contract")}
     deals = {k.name: s for k, s in specs.items() if k.asset_key.path[1] == "crm_deals"}
-    assert {n for n, s in deals.items() if s.blocking} == {"schema", "values", "volume"}
+    assert {n for n, s in deals.items() if s.blocking} == {"schema", "values", "volume", "quarantine_share"}
     # Checks read the run's day range from its tags rather than being partitioned (see checks.partition_window).
     assert all(s.partitions_def is None for s in specs.values())
 

@@ -80,7 +80,7 @@ def test_due_visits_beyond_the_working_day_are_dropped_with_a_reason():
     assert kept == {"a4", "a5", "a6", "a7"}  # the more valuable due visits are kept
     assert "round trip" in dropped["far"] and "9.0 working hours" in dropped["far"]
     assert "opens at 16:30" in dropped["closed"] and "by 17:00" in dropped["closed"]
-    assert "cannot fit all 10 due visits" in dropped["a0"] and "4 due visits were kept" in dropped["a0"]
+    assert "cannot fit all 10 due visits" in dropped["a0"] and "the 4 that fit were kept" in dropped["a0"]
 
 
 def test_an_empty_day_is_a_plan_without_visits():

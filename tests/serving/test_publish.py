@@ -105,3 +105,21 @@ def test_readers_see_no_error_during_ten_republishes(tmp_path: Path) -> None:
         assert errors == 0, err
         assert queries > 10
         assert versions_seen >= 2
+
+
+def test_publish_leaves_no_temp_file_behind(tmp_path: Path) -> None:
+    con = _warehouse(tmp_path)
+    _write_version(con, 1)
+    serving = tmp_path / "serving.duckdb"
+    # what a publish killed between writing and checkpointing leaves behind
+    (tmp_path / ".serving.duckdb.0123abcd.tmp").write_bytes(b"x")
+    (tmp_path / ".serving.duckdb.0123abcd.tmp.wal").write_bytes(b"x")
+
+    publish_snapshot(con, serving, ["marts"], {})
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".serving")) == []
+
+    with pytest.raises(duckdb.Error):
+        publish_snapshot(con, serving, ["marts", "no_such_schema"], {"bad": "not a frame"})
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".serving")) == []
+    assert duckdb.connect(str(serving), read_only=True).execute(
+        "select max(version) from marts.kpi_demo").fetchone() == (1,)

@@ -1,4 +1,6 @@
-"""Every dashboard loads in headless Chromium without an error tile; screenshots land in tests/artifacts/."""
+"""Every dashboard renders for every role allowed to open it, in headless Chromium, without an error tile and
+without "No results" where the snapshot has data; a role is offered exactly its dashboards and lands on its own
+page after login. Screenshots land in tests/artifacts/<backend>/<user>/."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ import subprocess
 
 import pytest
 import yaml
+from kpi_bi.dashboard_access import dashboard_roles, landing_pages
+from kpi_bi.roles import demo_rep
 
 from tests.superset.conftest import ARTIFACTS, SUPERSET_DIR
 
@@ -22,19 +26,48 @@ def _dashboards() -> dict[str, int]:
     return out
 
 
-def test_every_dashboard_renders_without_errors(superset):
-    dashboards = _dashboards()
-    out_dir = ARTIFACTS / superset.backend
+def _users(superset) -> dict[str, tuple[str | None, str]]:
+    """username → (role, password file) of the admin, the demo leadership and analyst users and the demo rep."""
+    rep = demo_rep(superset.serving_path)["rep_id"]
+    return {"admin": (None, "superset_admin_password"), "leadership": ("Leadership", "superset_leadership_password"),
+            "analyst": ("Analyst", "superset_analyst_password"), rep: ("Rep", "superset_rep_password")}
+
+
+def _render(superset, username: str, password_file: str, slugs: list[str], out_dir) -> list[dict]:
     result = subprocess.run(
         [str(SUPERSET_DIR / ".venv" / "bin" / "python"), "-m", "kpi_bi.render_check",
-         "--base-url", superset.url, "--username", "admin",
-         "--password-file", str(superset.secrets_dir / "superset_admin_password"), "--out", str(out_dir),
-         *dashboards],
-        cwd=SUPERSET_DIR, capture_output=True, text=True, timeout=600, check=False,
+         "--base-url", superset.url, "--username", username,
+         "--password-file", str(superset.secrets_dir / password_file), "--out", str(out_dir), "--landing-shot",
+         *slugs],
+        cwd=SUPERSET_DIR, capture_output=True, text=True, timeout=900, check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    for page in json.loads(result.stdout.strip().splitlines()[-1]):
-        assert not page["timed_out"], page
-        assert page["charts"] == dashboards[page["slug"]], page
-        assert page["errors"] == [], page
-        assert (out_dir / f"{page['slug']}.png").stat().st_size > 10_000
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_every_dashboard_renders_for_every_role_that_may_open_it(superset):
+    dashboards = _dashboards()
+    allowed = dashboard_roles()
+    landing = landing_pages()
+    for username, (role, password_file) in _users(superset).items():
+        mine = sorted(slug for slug, roles in allowed.items() if role is None or role in roles)
+        # offered exactly the dashboards that work for the role
+        listed = sorted(d["slug"] for d in superset.client(username, password_file).list_all("dashboard"))
+        assert listed == mine, (username, listed)
+        out_dir = ARTIFACTS / superset.backend / username
+        pages = _render(superset, username, password_file, mine, out_dir)
+        client = superset.client(username, password_file)
+        charts = {c["slice_name"]: c["id"] for c in client.list_all("chart")}
+        for page in pages:
+            assert page["landing"].startswith(landing.get(role, "/superset/welcome/")), (username, page["landing"])
+            assert not page["timed_out"], (username, page)
+            assert page["charts"] == dashboards[page["slug"]], (username, page)
+            assert page["errors"] == [], (username, page)
+            # "No results" only where the user's own query of that chart returns no value either (no rows, or rows
+            # whose measures are all null: a KPI with an empty denominator has no honest value to draw)
+            for title in page["empty"]:
+                result = client.chart_data(charts[title]).json()["result"]
+                values = [v for r in result for row in r["data"] for k, v in row.items()
+                          if v is not None and k not in ("__timestamp", "period_start", "month_start", "date_day")]
+                assert not values, (username, page["slug"], title, "data exists", values[:5])
+            assert (out_dir / f"{page['slug']}.png").stat().st_size > 10_000

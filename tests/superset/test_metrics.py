@@ -1,4 +1,4 @@
-"""Dataset metrics are generated from the dbt manifest's meta.kpi, not written by hand."""
+"""Dataset metrics are generated from the KPI registry and the dbt manifest's docs, not written by hand."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from kpi_bi import kpis
 from kpi_bi.metrics import ManifestError, kpi_metrics, load_manifest
 
 from tests.superset import conftest  # noqa: F401 - puts superset/ on sys.path for kpi_bi
@@ -39,26 +40,34 @@ def _manifest(columns: dict) -> dict:
     }}
 
 
+REGISTRY = {
+    "net_revenue_usd": {"id": "net_revenue_usd", "label": "Net revenue", "unit": "USD", "format": "currency_usd",
+                        "direction": "up"},
+    "roas": {"id": "roas", "label": "ROAS", "unit": "× ad spend", "format": "ratio", "direction": "up"},
+}
+
+
 def test_additive_kpis_sum_and_ratios_average():
     manifest = _manifest({
-        "net_revenue_usd": {"description": "**Net revenue** = …", "meta": {"kpi": {
-            "name": "net_revenue_usd", "label": "Net revenue", "format": "currency_usd", "direction": "higher_is_better"}}},
-        "roas": {"description": "**ROAS** = revenue / spend", "meta": {"kpi": {
-            "name": "roas", "label": "ROAS", "format": "ratio", "direction": "higher_is_better"}}},
+        "net_revenue_usd": {"description": "**Net revenue** = …"},
+        "roas": {"description": "**ROAS** = revenue / spend"},
         "leads": {"description": "Leads created."},
     })
-    metrics = {m["metric_name"]: m for m in kpi_metrics(manifest, "kpi_monthly")}
+    metrics = {m["metric_name"]: m for m in kpi_metrics(manifest, "kpi_monthly", REGISTRY)}
     assert set(metrics) == {"net_revenue_usd", "roas"}
     assert metrics["net_revenue_usd"]["expression"] == 'SUM("net_revenue_usd")'
     assert metrics["roas"]["expression"] == 'AVG("roas")'
     assert metrics["roas"]["description"] == "**ROAS** = revenue / spend"
     assert metrics["net_revenue_usd"]["d3format"] == "$,.0f"
+    assert metrics["net_revenue_usd"]["verbose_name"] == "Net revenue (USD)"
+    assert metrics["roas"]["verbose_name"] == "ROAS (× ad spend)"
 
 
-def test_unknown_format_is_an_error():
-    manifest = _manifest({"x": {"meta": {"kpi": {"name": "x", "label": "X", "format": "furlongs"}}}})
-    with pytest.raises(ManifestError, match="furlongs"):
-        kpi_metrics(manifest, "kpi_monthly")
+def test_unknown_format_is_an_error(tmp_path):
+    path = tmp_path / "dbt_project.yml"
+    path.write_text("vars:\n  kpis:\n    x: {label: X, unit: m, format: furlongs, direction: up}\n")
+    with pytest.raises(kpis.KpiRegistryError, match="furlongs"):
+        kpis.load(path)
 
 
 def test_missing_manifest_says_what_to_run(tmp_path):
@@ -69,6 +78,10 @@ def test_missing_manifest_says_what_to_run(tmp_path):
 def test_every_kpi_column_of_the_real_manifest_becomes_a_metric(real_manifest):
     manifest = json.loads(real_manifest.read_text())
     node = next(n for n in manifest["nodes"].values() if n.get("name") == "kpi_monthly")
-    kpis = {c["meta"]["kpi"]["name"] for c in node["columns"].values() if (c.get("meta") or {}).get("kpi")}
-    assert kpis, "kpi_monthly declares KPI columns"
-    assert {m["metric_name"] for m in kpi_metrics(manifest, "kpi_monthly")} == kpis
+    registry = kpis.load()
+    ids = {name for name in node["columns"] if name in registry}
+    assert ids >= {"net_revenue_usd", "won_amount_usd", "cac_usd", "conversion_lead_to_deal"}
+    assert {m["metric_name"] for m in kpi_metrics(manifest, "kpi_monthly", registry)} == ids
+    # every registry KPI's formula is the docs block it names, rendered into the column's description
+    for name in ids:
+        assert node["columns"][name]["description"].startswith("**"), name

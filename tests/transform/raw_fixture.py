@@ -171,11 +171,11 @@ def build_tables(days: int = 90, seed: int = 7) -> dict[str, pd.DataFrame]:
     for m in months:
         end = (m.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         for level, owner, metric, value, direction in [
-            ("company", "company", "revenue", 40_000.0, "at_least"),
-            ("company", "company", "cac", 2_000.0, "at_most"),
-            ("team", "team_01", "win_rate", 0.5, "at_least"),
+            ("company", "company", "net_revenue_usd", 40_000.0, "at_least"),
+            ("company", "company", "cac_usd", 2_000.0, "at_most"),
+            ("team", "team_01", "win_rate_by_count", 0.5, "at_least"),
             ("rep", reps[1], "new_customers", 2.0, "at_least"),
-            ("company", "company", "sales_cycle_days", 10.0, "at_most"),
+            ("company", "company", "sales_cycle_median_days", 10.0, "at_most"),
         ]:
             tid += 1
             t["ref_kpi_targets"].append({
@@ -183,7 +183,7 @@ def build_tables(days: int = 90, seed: int = 7) -> dict[str, pd.DataFrame]:
                 "period_start": m, "period_end": end, "target_value": value, "direction": direction})
     tid += 1
     t["ref_kpi_targets"].append({"target_id": f"tgt_{tid:03d}", "owner_level": "company", "owner_id": "company",
-                                     "metric": "conversion_rate", "period_grain": "quarter", "period_start": date(2025, 1, 1),
+                                     "metric": "conversion_lead_to_deal", "period_grain": "quarter", "period_start": date(2025, 1, 1),
                                      "period_end": date(2025, 3, 31), "target_value": 0.4, "direction": "at_least"})
     for name in ("ref_fx_rates", "ref_kpi_targets", "ref_sales_costs"):
         _lineage(t[name], START, f"reference/{name}.csv")

@@ -161,3 +161,41 @@ def test_a_lead_reattributed_later_carries_its_deal_and_orders_to_the_new_channe
             "where d.lead_id = ?", [lead_id]).fetchall()
     assert deal_channels == [("paid_search",)]
     assert order_channels == [("paid_search",)]
+
+
+def test_a_reprocessed_window_that_lost_rows_equals_a_full_build(tmp_path, raw_tables):
+    """January is re-delivered: an ad report without one campaign, a deal's newest version and every version of another
+    deal now quarantined, an order whose currency became unknown (quarantined, so gone from raw). Re-running
+    January on the changed raw data must leave the marts exactly as a full build of that data."""
+    import duckdb
+
+    january = WINDOWS[1]
+    in_january = lambda frame: frame["_partition_date"].between(*january)  # noqa: E731
+    tables = {name: frame.copy() for name, frame in raw_tables.items()}
+    ads = tables["ads_google_ads"]
+    tables["ads_google_ads"] = ads.drop(ads[in_january(ads)].index[:1])
+    deals = tables["crm_deals"]
+    versions = deals.groupby("id")["_partition_date"].agg(["count", "min", "max"])
+    later = versions[(versions["min"] < january[0]) & versions["max"].between(*january)].index[0]
+    only = versions[versions["min"].between(*january) & versions["max"].between(*january)].index[0]
+    newest = deals[deals["id"] == later].sort_values("_loaded_at").index[-1]
+    tables["crm_deals"] = deals.drop([newest, *deals[deals["id"] == only].index])
+    orders = tables["orders_orders"]
+    lost_order = orders[in_january(orders)]["id"].iloc[0]
+    tables["orders_orders"] = orders[orders["id"] != lost_order]
+
+    warehouse, target = tmp_path / "incremental.duckdb", tmp_path / "target"
+    build = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
+    for start, end in WINDOWS:
+        write_raw(str(warehouse), raw_tables, until=end)
+        run_dbt(build, warehouse=warehouse, env=_window(start, end), target_path=target)
+    write_raw(str(warehouse), tables, until=WINDOWS[-1][1])
+    run_dbt(build, warehouse=warehouse, env=_window(*january), target_path=target)
+
+    refreshed = tmp_path / "full.duckdb"
+    write_raw(str(refreshed), tables)
+    run_dbt([*build, "--full-refresh"], warehouse=refreshed, target_path=tmp_path / "target_full")
+    _assert_same_marts(warehouse, refreshed)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_deals where deal_id = ?", [only]).fetchone() == (0,)
+        assert con.execute("select count(*) from marts.fct_orders where order_id = ?", [int(lost_order)]).fetchone() == (0,)

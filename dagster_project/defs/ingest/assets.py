@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from dagster_project.defs.ingest.landing import InputError
 from dagster_project.defs.ingest.load import load_tables
 from dagster_project.defs.ingest.loader import LookupFileError
 from dagster_project.defs.ingest.readers import HeaderError
@@ -86,7 +87,7 @@ def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> 
                     con, selected, window, context.run.run_id, sources.sources_path, sources.mappings_path,
                     sources.orders_db_url,
                 )
-            except (SpecError, HeaderError, LookupFileError) as exc:
+            except (SpecError, HeaderError, LookupFileError, InputError) as exc:
                 # The user's file is at fault, not the code: say what and where, without a traceback.
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
             totals = {
@@ -99,6 +100,10 @@ def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> 
                 f"raw.{table}: read {c.read} = loaded {c.loaded} + quarantined {c.quarantined}{folded} "
                 f"({c.files} files)"
             )
+            if c.ignored:
+                context.log.warning(
+                    f"raw.{table}: {c.ignored} files in its landing folder are not loaded (health.ignored_files)"
+                )
             yield dg.MaterializeResult(
                 asset_key=raw_key(table),
                 metadata={
@@ -107,6 +112,7 @@ def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> 
                     "rows_quarantined": c.quarantined,
                     "rows_aggregated": c.aggregated,
                     "files_read": c.files,
+                    "files_ignored": c.ignored,
                     "window": f"{window[0]} … {window[1]}" if window else "whole file",
                     "dagster/row_count": totals[table],
                 },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -11,10 +12,17 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dagster_project.defs.ingest.loader import LoadCounts, TableLoad, known_currencies, register_lookups
+from dagster_project.defs.ingest.landing import Ignored, InputError, expected, survey
+from dagster_project.defs.ingest.loader import (
+    LoadCounts,
+    TableLoad,
+    known_currencies,
+    record_ignored,
+    register_lookups,
+)
 from dagster_project.defs.ingest.orders import engine_for, read_window
 from dagster_project.defs.ingest.readers import HeaderError, read_file
-from dagster_project.defs.ingest.spec import DAY_IN_PATH, SourceSpec, SpecError, builtin_specs, load_mappings
+from dagster_project.defs.ingest.spec import SourceSpec, SpecError, builtin_specs, load_mappings
 
 FLUSH_ROWS = 100_000
 
@@ -26,26 +34,44 @@ def days_between(start: date, end: date) -> list[date]:
 def files_in_window(
     sources_dir: Path, spec: SourceSpec, window: tuple[date, date] | None
 ) -> list[tuple[str | None, Path]]:
-    """The spec's files whose day (in the path) lies in the window, by day then name; all files when unpartitioned."""
-    if window is None:
-        return [(None, p) for p in sorted(sources_dir.glob(spec.glob_for(None)))]
-    # One glob over every day and a filter is far cheaper than a glob per day of a two-year range.
-    days = {d.isoformat() for d in days_between(*window)}
-    found = []
-    for path in sources_dir.glob(spec.glob_for("*")):
-        match = DAY_IN_PATH.search(str(path.relative_to(sources_dir)))
-        if match and match.group(1) in days:
-            found.append((match.group(1), path))
-    return sorted(found)
+    """The spec's one file per day of the window, by day; the file itself when unpartitioned."""
+    return survey(sources_dir, spec, window, required=False).files
+
+
+def fx_rates_file(sources_dir: Path, required: bool) -> Path:
+    """The FX reference file that says which currencies are known; absent or empty is an error when needed."""
+    spec = builtin_specs()["ref_fx_rates"]
+    found = survey(sources_dir, spec, None, required).files
+    return found[0][1] if found else sources_dir / str(spec.files)
+
+
+def read_source_file(path: Path, relative: str, spec: SourceSpec, required: bool) -> pa.Table:
+    """One file's rows; any failure to read it names the file, and a header-only reference file is an error."""
+    try:
+        read = read_file(path, relative, spec)
+    except (HeaderError, InputError):
+        raise
+    except (OSError, ValueError, LookupError) as exc:
+        raise InputError(f"{relative}: cannot be read as {spec.format} ({spec.origin}): {exc}") from exc
+    if required and not spec.partitioned and read.table.num_rows == 0:
+        raise InputError(
+            f"{path}: file of raw.{spec.target_table} has a header but no rows "
+            f"(setting KPI_SOURCES_DIR; files: {spec.files} in {spec.origin})"
+        )
+    return read.table
 
 
 def specs_for(tables: Iterable[str], mappings_dir: Path) -> dict[str, list[SourceSpec]]:
-    """The built-in spec of each table followed by any mapping files that feed it.
+    """The built-in spec of each table (in the encoding KPI_SOURCE_ENCODINGS gives it) and the mapping files
+    that feed it.
 
     A mapping file that cannot be used fails the load of the table it feeds (only that one), with one line
     per such file naming it and the problem.
     """
-    builtin = builtin_specs()
+    from dagster_project.environment import settings
+
+    encodings = settings().source_encodings
+    builtin = {t: replace(s, encoding=encodings.get(t, s.encoding)) for t, s in builtin_specs().items()}
     tables = list(tables)
     mapped, problems = load_mappings(mappings_dir)
     mine = [p.message for p in problems if p.table in tables]
@@ -92,6 +118,7 @@ def apply_query(con: duckdb.DuckDBPyConnection, spec: SourceSpec, read: pa.Table
 def stage_files(
     con: duckdb.DuckDBPyConnection, load: TableLoad, spec: SourceSpec, files: list[tuple[str | None, Path]],
     sources_dir: Path,
+    required: bool = False,
 ) -> None:
     """Read, map and validate the files of one spec into the load (the build and the dry run share this)."""
     lookups = register_lookups(con, spec, sources_dir) if spec.lookups else {}
@@ -99,7 +126,7 @@ def stage_files(
     parts = []
     for day_text, path in files:
         relative = str(path.relative_to(sources_dir)) if path.is_relative_to(sources_dir) else str(path)
-        rows = read_file(path, relative, spec).table
+        rows = read_source_file(path, relative, spec, required)
         if spec.query:
             rows = apply_query(con, spec, rows, relative)
         parts.append(rows.append_column("_partition_date", pa.array([day_text] * rows.num_rows, pa.string())))
@@ -129,13 +156,18 @@ def load_tables(
     specs = specs_for(tables, mappings_dir)
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     con.execute("set TimeZone = 'UTC'")
-    currencies = known_currencies(con, sources_dir / "reference" / "fx_rates.csv")
+    # every spec's pattern, so that a file another spec loads from a shared folder is not listed as ignored
+    every_spec = [*builtin.values(), *load_mappings(mappings_dir)[0]]
+    needs_fx = any(c.currency for t in specs for c in builtin[t].columns if expected(t))
+    currencies = known_currencies(con, fx_rates_file(sources_dir, needs_fx))
     engine = None
     counts: dict[str, LoadCounts] = {}
     con.execute("begin transaction")
     try:
         for table, table_specs in specs.items():
             load = TableLoad(con, builtin[table], currencies)
+            ignored: list[Ignored] = []
+            present: list[bool] = []
             for spec in table_specs:
                 if spec.format == "sql":
                     engine = engine or engine_for(orders_db_url or "")
@@ -143,8 +175,18 @@ def load_tables(
                     for batch in read_window(engine, spec, *window):
                         load.add(spec, batch, None)
                     continue
-                stage_files(con, load, spec, files_in_window(sources_dir, spec, window), sources_dir)
+                # A table fed by mapping files too may lack some of their folders, as long as one is there.
+                required = expected(table) and len(table_specs) == 1
+                landing = survey(sources_dir, spec, window, required, every_spec)
+                ignored += landing.ignored
+                present.append(landing.present)
+                stage_files(con, load, spec, landing.files, sources_dir, expected(table))
+            if expected(table) and present and not any(present):
+                folders = ", ".join(f"{s.files} ({s.origin})" for s in table_specs if s.files)
+                raise InputError(f"no landing folder of raw.{table} found under {sources_dir} (setting "
+                                 f"KPI_SOURCES_DIR); looked for {folders}")
             counts[table] = load.replace(window, load_id, loaded_at)
+            counts[table].ignored = record_ignored(con, table, ignored, load_id, loaded_at)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -42,6 +42,7 @@ class LoadCounts:
     quarantined: int = 0
     aggregated: int = 0  # rows summed into another row of the same grain (read = loaded + quarantined + this)
     files: int = 0
+    ignored: int = 0  # files in the landing folder that are not loaded (raw._ignored_files says why)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, canonical: SourceSpec) -> None:
@@ -93,9 +94,35 @@ def _typed(column: ColumnSpec, text: str, spec: SourceSpec) -> str:
         return f"try_cast({text} as date)"
     if spec.timezone is None:
         return f"cast(try_cast({text} as timestamptz) as timestamp)"
-    offset = f"regexp_matches({text}, '(Z|[+-]\\d\\d(:?\\d\\d)?)$')"
+    # an explicit offset after the time of day (…T09:15:00Z, …09:15+03:00) wins over the source's zone
+    offset = f"regexp_matches({text}, '\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?\\s*(Z|[+-]\\d\\d(:?\\d\\d)?)$')"
     return (f"(case when {offset} then cast(try_cast({text} as timestamptz) as timestamp) "
             f"else {_in_utc(f'try_cast({text} as timestamp)', spec)} end)")
+
+
+def implausible(column: ColumnSpec, raw: str, value: str, spec: SourceSpec) -> list[str]:
+    """Reasons for values that parse but cannot be true: a fraction in an integer column (never rounded), a
+    non-finite number (`1e309`, `inf`), a date outside [KPI_EARLIEST_DATE, today + KPI_FUTURE_DAYS]."""
+    from dagster_project.environment import settings
+
+    label = column.name
+    if column.type == "bigint":
+        text = f"nullif(trim({raw}), '')"
+        if spec.decimal_comma:
+            text = f"replace({text}, ',', '.')"
+        number = f"try_cast({text} as double)"
+        return [f"case when {number} <> trunc({number}) then 'fractional value for {label} (bigint): ' || {raw} end"]
+    if column.type == "double":
+        return [f"case when not isfinite({value}) then 'not a finite number for {label}: ' || {raw} end"]
+    if column.type in ("date", "timestamp"):
+        config = settings()
+        earliest = config.earliest_plausible_date
+        latest = date.today() + timedelta(days=config.future_days_plausible)
+        return [
+            f"case when {value} < {_lit(earliest.isoformat())}::date or {value} >= {_lit(latest.isoformat())}::date "
+            f"+ interval 1 day then 'implausible date for {label} (outside {earliest} … {latest}): ' || {raw} end"
+        ]
+    return []
 
 
 def typed_select(canonical: SourceSpec, spec: SourceSpec, relation: str, currencies: Iterable[str]) -> str:
@@ -119,6 +146,7 @@ def typed_select(canonical: SourceSpec, spec: SourceSpec, relation: str, currenc
         label = column.name
         if column.required:
             reasons.append(f"case when {text} is null then 'missing required field: {label}' end")
+        reasons += implausible(column, text, value, spec)
         if column.type != "varchar":
             reasons.append(
                 f"case when {text} is not null and {value} is null "
@@ -303,6 +331,27 @@ class TableLoad:
         self.counts.loaded, self.counts.quarantined = loaded, quarantined
         self.con.execute(f"drop table {self.staging}_checked")
         return self.counts
+
+
+IGNORED_DDL = """
+create table if not exists raw._ignored_files (
+    target_table varchar, file varchar, reason varchar, _load_id varchar, _detected_at timestamp
+)
+"""
+
+
+def record_ignored(
+    con: duckdb.DuckDBPyConnection, table: str, ignored: Sequence, load_id: str, detected_at: datetime
+) -> int:
+    """Replace the list of files in `table`'s landing folders that are not loaded, each with its reason."""
+    con.execute(IGNORED_DDL)
+    con.execute("delete from raw._ignored_files where target_table = ?", [table])
+    if ignored:
+        con.executemany(
+            "insert into raw._ignored_files values (?, ?, ?, ?, ?)",
+            [[table, i.path, i.reason, load_id, detected_at] for i in ignored],
+        )
+    return len(ignored)
 
 
 def known_currencies(con: duckdb.DuckDBPyConnection, fx_file) -> Sequence[str]:

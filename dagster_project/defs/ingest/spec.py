@@ -105,6 +105,13 @@ def _date_format(value, where: str) -> str | tuple[str, ...] | None:
     raise SpecError(f"{where}: date_format must be a strptime format or a list of them")
 
 
+def _count(data: dict, key: str, origin: str) -> int:
+    value = data.get(key, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise SpecError(f"{origin}: {key} must be a whole number of lines")
+    return value
+
+
 def _value_key(value) -> str:
     # YAML reads an empty key (`"":` or `~:`) as "" or None: both stand for a blank cell
     return "" if value is None else str(value)
@@ -152,9 +159,14 @@ def parse_mapping(data, name: str, origin: str, base: SourceSpec) -> SourceSpec:
     if both:
         raise SpecError(f"{origin}: {', '.join(both)} is both mapped and a constant")
     mapped = {c.name for c in columns} | set(constants)
+    missing_required = [c.name for c in base.columns if c.required and c.name not in mapped]
+    if missing_required:
+        raise SpecError(f"{origin}: required columns not mapped: {', '.join(missing_required)}")
     values = {}
     for canonical, recode in (data.get("values") or {}).items():
         canonical_column(canonical, "values (keyed by the canonical column)")
+        if canonical not in mapped:
+            raise SpecError(f"{origin}: values: '{canonical}' is neither mapped from an export column nor a constant")
         if not isinstance(recode, dict):
             raise SpecError(f"{origin}: values of '{canonical}' must map export values to canonical values")
         values[str(canonical)] = {_value_key(a): str(b) for a, b in recode.items()}
@@ -187,9 +199,6 @@ def parse_mapping(data, name: str, origin: str, base: SourceSpec) -> SourceSpec:
     query = data.get("query")
     if query is not None and not re.match(r"\s*(with|select|from)\b", str(query), re.IGNORECASE):
         raise SpecError(f"{origin}: query must be a DuckDB SELECT over the relation `export`")
-    missing_required = [c.name for c in base.columns if c.required and c.name not in mapped]
-    if missing_required:
-        raise SpecError(f"{origin}: required columns not mapped: {', '.join(missing_required)}")
     if "files" not in data:
         raise SpecError(f"{origin}: missing key 'files' (a glob under the sources folder)")
     if base.partitioned and "{day}" not in str(data["files"]):
@@ -217,8 +226,8 @@ def parse_mapping(data, name: str, origin: str, base: SourceSpec) -> SourceSpec:
         aggregate=summed,
         lookups=lookups,
         query=str(query) if query else None,
-        skip_lines=int(data.get("skip_lines", 0)),
-        footer_lines=int(data.get("footer_lines", 0)),
+        skip_lines=_count(data, "skip_lines", origin),
+        footer_lines=_count(data, "footer_lines", origin),
         origin=origin,
     )
 

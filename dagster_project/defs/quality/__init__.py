@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from dagster_project.defs.quality.checks import build_checks
+from dagster_project.defs.quality.quarantine import build_quarantine_checks
 from dagster_project.defs.quality.suites import suites_by_asset
 
 
@@ -14,6 +15,12 @@ def build_defs(domains: Sequence[dg.Definitions]) -> dg.Definitions:
     """Checks for every asset of `domains` that has a suite, partitioned like that asset."""
     suites = suites_by_asset()
     checks: list[dg.AssetChecksDefinition] = []
+    materializable = [
+        a for d in domains for a in d.assets or [] if isinstance(a, dg.AssetsDefinition) and a.is_materializable
+    ]
+    quarantine = build_quarantine_checks(materializable)
+    if quarantine is not None:
+        checks.append(quarantine)
     # read the asset definitions themselves: resolving a domain's graph would demand resources it gets later
     for domain in domains:
         for assets_def in domain.assets or []:

@@ -86,11 +86,7 @@ def solve_day(
         plan = Plan(visits=[], leave_s=day.start_s, return_s=day.start_s, km_home=0.0,
                     status="no stops" if not stops else "no stop fits the working hours")
     else:
-        nodes = np.array([0] + [i + 1 for i in keep])
-        sub = TravelMatrix(km=travel.km[np.ix_(nodes, nodes)], seconds=travel.seconds[np.ix_(nodes, nodes)],
-                           source=travel.source)
-        plan = _solve(day, [stops[i] for i in keep], [windows[i] for i in keep], sub, cost_per_km, time_limit_s)
-        plan.visits = [replace(v, stop=keep[v.stop]) for v in plan.visits]
+        plan = _solve(day, stops, windows, travel, cost_per_km, time_limit_s, keep)
     visited = {v.stop for v in plan.visits}
     plan.dropped_must = {
         i: explain_dropped(day, stops, i, travel, visited)
@@ -108,12 +104,37 @@ def _window(day: Workday, stop: Stop) -> tuple[int, int]:
 
 
 def _solve(day: Workday, stops: list[Stop], windows, travel: TravelMatrix, cost_per_km: float,
-           time_limit_s: float) -> Plan:
-    n = len(stops)
-    seconds = np.where(np.isfinite(travel.seconds), np.rint(travel.seconds), UNREACHABLE).astype(np.int64)
-    service = np.array([0] + [s.service_s for s in stops], dtype=np.int64)
-    time_matrix = (seconds + service[:, None]).tolist()
-    cost_matrix = [[_cents(travel.km[i, j] * cost_per_km) for j in range(n + 1)] for i in range(n + 1)]
+           time_limit_s: float, keep: list[int]) -> Plan:
+    """Search everything at once; if that leaves due visits out while optional ones are in, check against a search
+    of the due stops alone and, if that fits more of them (local search can settle on fewer), search again from its
+    route. Worst case 1¾ × the time limit."""
+    full = _route(day, stops, windows, travel, cost_per_km, time_limit_s, keep)
+    due = [i for i in keep if stops[i].must]
+    kept_due = sum(stops[v.stop].must for v in full.visits)
+    if kept_due == len(due) or len(due) == len(keep):
+        return full
+    alone = _route(day, stops, windows, travel, cost_per_km, time_limit_s / 4, due)
+    kept = [v.stop for v in alone.visits]
+    if kept_due >= len(kept):
+        return full
+    nodes = kept + [i for i in keep if not stops[i].must]
+    again = _route(day, stops, windows, travel, cost_per_km, time_limit_s / 2, nodes, start=kept)
+    return again if sum(stops[v.stop].must for v in again.visits) >= len(kept) else alone
+
+
+def _route(day: Workday, stops: list[Stop], windows, travel: TravelMatrix, cost_per_km: float,
+           time_limit_s: float, nodes: list[int], start: list[int] | None = None) -> Plan:
+    """One OR-Tools search over `nodes` (indices into stops), from the insertion heuristic's first solution or
+    from the route `start` when given."""
+    n = len(nodes)
+    pick = np.array([0] + [i + 1 for i in nodes])
+    km = travel.km[np.ix_(pick, pick)]
+    seconds = travel.seconds[np.ix_(pick, pick)]
+    sub = [stops[i] for i in nodes]
+    seconds_int = np.where(np.isfinite(seconds), np.rint(seconds), UNREACHABLE).astype(np.int64)
+    service = np.array([0] + [s.service_s for s in sub], dtype=np.int64)
+    time_matrix = (seconds_int + service[:, None]).tolist()
+    cost_matrix = [[_cents(km[i, j] * cost_per_km) for j in range(n + 1)] for i in range(n + 1)]
 
     manager = pywrapcp.RoutingIndexManager(n + 1, 1, 0)
     routing = pywrapcp.RoutingModel(manager)
@@ -126,10 +147,11 @@ def _solve(day: Workday, stops: list[Stop], windows, travel: TravelMatrix, cost_
     # Just above everything optional can be worth: keeps due visits first without swamping guided local search,
     # whose penalty step grows with the objective.
     finite = [c for row in cost_matrix for c in row if c < UNREACHABLE]
-    must_penalty = 1 + sum(_cents(s.value) for s in stops) + (n + 1) * max(finite, default=0)
-    for i, (stop, (lo, hi)) in enumerate(zip(stops, windows), start=1):
-        index = manager.NodeToIndex(i)
-        time.CumulVar(index).SetRange(lo, hi)
+    must_penalty = 1 + sum(_cents(s.value) for s in sub) + (n + 1) * max(finite, default=0)
+    for k, stop_index in enumerate(nodes, start=1):
+        index = manager.NodeToIndex(k)
+        time.CumulVar(index).SetRange(*windows[stop_index])
+        stop = stops[stop_index]
         prize = _cents(stop.value)
         routing.AddDisjunction([index], must_penalty + prize if stop.must else prize)
     routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(0)))
@@ -139,10 +161,19 @@ def _solve(day: Workday, stops: list[Stop], windows, travel: TravelMatrix, cost_
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
-    solution = routing.SolveWithParameters(params)
+    if start:
+        routing.CloseModelWithParameters(params)
+        position = {stop_index: k for k, stop_index in enumerate(nodes, start=1)}
+        initial = routing.ReadAssignmentFromRoutes([[manager.NodeToIndex(position[i]) for i in start]], True)
+        solution = routing.SolveFromAssignmentWithParameters(initial, params) if initial is not None else None
+    else:
+        solution = routing.SolveWithParameters(params)
     if solution is None:
         return Plan(visits=[], leave_s=day.start_s, return_s=day.start_s, km_home=0.0, status="no feasible plan")
-    return _read(routing, manager, solution, time, travel, service)
+    plan = _read(routing, manager, solution, time, TravelMatrix(km=km, seconds=seconds, source=travel.source),
+                 service)
+    plan.visits = [replace(v, stop=nodes[v.stop]) for v in plan.visits]
+    return plan
 
 
 def _read(routing, manager, solution, time, travel: TravelMatrix, service: np.ndarray) -> Plan:
@@ -195,7 +226,7 @@ def explain_dropped(day: Workday, stops: list[Stop], i: int, travel: TravelMatri
     kept = sum(1 for j in visited if stops[j].must)
     return (
         f"the {(day.end_s - day.start_s) / 3600:.1f} working hours cannot fit all {due} due visits with driving; "
-        f"{kept} due visits were kept (higher value first), this one is left for another day"
+        f"the {kept} that fit were kept (the most valuable, then the nearest) and this one is left for another day"
     )
 
 

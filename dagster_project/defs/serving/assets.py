@@ -9,6 +9,7 @@ import pandas as pd
 
 from dagster_project.defs.serving import bi
 from dagster_project.defs.serving.publish import (
+    ignored_files,
     publish_snapshot,
     quarantine_summary,
     source_freshness,
@@ -102,6 +103,7 @@ def build_serving_asset(
                 "check_results": checks,
                 "source_freshness": freshness,
                 "quarantine_summary": quarantine,
+                "ignored_files": ignored_files(con),
             }
             if extra_checks is not None:
                 health["expectation_results"] = extra_checks

@@ -14,7 +14,7 @@ from dagster_project.defs.serving.bi import SCHEMA as BI_SCHEMA
 from dagster_project.defs.serving.bi import BiRelation
 
 # Tables the data-health dashboard reads; each is rebuilt in the snapshot on every publish.
-HEALTH_TABLES = ("build_info", "check_results", "source_freshness", "quarantine_summary")
+HEALTH_TABLES = ("build_info", "check_results", "source_freshness", "quarantine_summary", "ignored_files")
 
 
 def _quote(name: str) -> str:
@@ -73,6 +73,15 @@ def quarantine_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def ignored_files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Files in the landing folders that no load reads, each with its raw table and reason."""
+    if "_ignored_files" not in tables_in_schema(con, "raw"):
+        return pd.DataFrame(columns=["target_table", "file", "reason", "detected_at"])
+    return con.execute(
+        "select target_table, file, reason, _detected_at as detected_at from raw._ignored_files order by all"
+    ).df()
+
+
 def _build_bi(con: duckdb.DuckDBPyConnection, alias: str, relations: Iterable[BiRelation]) -> dict[str, int]:
     """Create the BI relations inside the snapshot, so that their names resolve to the snapshot's own tables."""
     relations = list(relations)
@@ -107,9 +116,11 @@ def publish_snapshot(
     """
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     # A publish killed half-way leaves only its temporary file behind; the serving file itself is untouched.
-    for stale in serving_path.parent.glob(f".{serving_path.name}.*.tmp"):
-        stale.unlink(missing_ok=True)
+    for pattern in (f".{serving_path.name}.*.tmp", f".{serving_path.name}.*.tmp.wal"):
+        for stale in serving_path.parent.glob(pattern):
+            stale.unlink(missing_ok=True)
     tmp_path = serving_path.with_name(f".{serving_path.name}.{uuid.uuid4().hex}.tmp")
+    tmp_wal = tmp_path.with_name(tmp_path.name + ".wal")
     alias = "snapshot_" + uuid.uuid4().hex[:8]
     counts: dict[str, int] = {}
     con.execute(f"attach '{tmp_path}' as {alias}")
@@ -129,10 +140,14 @@ def publish_snapshot(
         counts.update(_build_bi(con, alias, bi))
         con.execute(f"checkpoint {alias}")
     except BaseException:
-        con.execute(f"detach {alias}")
-        tmp_path.unlink(missing_ok=True)
+        try:
+            con.execute(f"detach {alias}")
+        finally:
+            tmp_path.unlink(missing_ok=True)
+            tmp_wal.unlink(missing_ok=True)
         raise
     con.execute(f"detach {alias}")
+    tmp_wal.unlink(missing_ok=True)  # checkpointed: nothing in it is still needed
     with open(tmp_path, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp_path, serving_path)

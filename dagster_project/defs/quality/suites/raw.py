@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 
 import great_expectations.expectations as gxe
 
+from dagster_project import kpis
+from dagster_project.environment import settings
 from dagster_project.defs.quality.suites.base import (
     BOOLEAN,
     DATE,
@@ -252,8 +254,7 @@ def raw_suites() -> dict[str, list[CheckSpec]]:
                       "period_end", "target_value", "direction")
             + _non_negative("target_value")
             + [_in_set("owner_level", ["company", "team", "rep"]),
-               _in_set("metric", ["revenue", "conversion_rate", "win_rate", "avg_deal_size", "sales_cycle_days",
-                                  "cac", "new_customers"]),
+               _in_set("metric", sorted(kpis.load(settings().dbt_project_dir))),
                _in_set("period_grain", ["month", "quarter"]), _in_set("direction", ["at_least", "at_most"]),
                gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="period_end", column_B="period_start")],
             [gxe.ExpectColumnValuesToBeUnique(column="target_id")],

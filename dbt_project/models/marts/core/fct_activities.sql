@@ -1,9 +1,11 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='activity_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='activity_id',
+    post_hook="{{ prune_vanished(ref('stg_crm__activities'), ['activity_id'], window_only=false) }}",
+) }}
 -- Sales activities with the rep's team at the time they happened.
 with activities as (
 
-    select * from {{ ref('stg_crm__activities') }}
-    where {{ partition_window_filter('loaded_for_date') }}
+    select * from {{ ref('stg_crm__activities') }} as upstream
+    where {{ partition_window_rows('upstream', ['activity_id']) }}
 
 ),
 

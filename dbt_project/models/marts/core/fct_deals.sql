@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='deal_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='deal_id',
+    post_hook="{{ prune_vanished(ref('stg_crm__deals'), ['deal_id'], window_only=false) }}",
+) }}
 -- Deals with owner, channel, USD amount, outcome, cycle length and days spent in each stage.
 {%- set stages = ['new', 'qualified', 'proposal', 'negotiation'] %}
 with deals as (
 
-    select * from {{ ref('int_deals_attributed') }}
-    where {{ partition_window_filter('loaded_for_date') }}
+    select * from {{ ref('int_deals_attributed') }} as upstream
+    where {{ partition_window_rows('upstream', ['deal_id']) }}
 
 ),
 

@@ -1,9 +1,11 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='lead_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='lead_id',
+    post_hook="{{ prune_vanished(ref('stg_crm__leads'), ['lead_id'], window_only=false) }}",
+) }}
 -- Leads with owner, channel, campaign and whether they became a deal.
 with leads as (
 
-    select * from {{ ref('int_leads_attributed') }}
-    where {{ partition_window_filter('loaded_for_date') }}
+    select * from {{ ref('int_leads_attributed') }} as upstream
+    where {{ partition_window_rows('upstream', ['lead_id']) }}
 
 ),
 

@@ -1,4 +1,6 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_id',
+    post_hook="{{ prune_vanished(ref('stg_orders__orders'), ['order_id'], window_only=false) }}",
+) }}
 -- depends_on: {{ ref('stg_orders__orders') }}
 -- depends_on: {{ ref('stg_orders__order_lines') }}
 -- depends_on: {{ ref('stg_orders__refunds') }}
@@ -61,8 +63,16 @@ orders as (
 
     select * from {{ ref('int_orders_attributed') }}
     {%- if in_partition_window_run() %}
-    -- every order of a touched customer: which order is their first can change with any of them
+    -- every order of a touched customer: which order is their first can change with any of them; and of a
+    -- customer with an order built from the window, which a re-delivered window may have changed or removed
     where customer_id in (select customer_id from touched_orders)
+        or customer_id in (
+            select customer_id from {{ this }}
+            where {{ partition_window_filter('loaded_for_date') }}
+                -- an order or a deal that no longer exists (removed from the source, or quarantined)
+                or order_id not in (select order_id from {{ ref('stg_orders__orders') }})
+                or deal_id not in (select deal_id from {{ ref('fct_deals') }})
+        )
     {%- endif %}
 
 ),

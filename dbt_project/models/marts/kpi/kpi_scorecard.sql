@@ -14,7 +14,13 @@ with targets as (
 
 thresholds as (
 
-    select * from {{ ref('kpi_thresholds') }}
+    select
+        {{ kpi_id_checked('metric', 'a kpi_thresholds row') }} as metric,
+        scope_level,
+        scope_id,
+        direction,
+        threshold_value
+    from {{ ref('kpi_thresholds') }}
 
 ),
 
@@ -36,7 +42,7 @@ kpi_values as (
         '{{ item.kpi.name }}' as kpi_name,
         '{{ item.kpi.label }}' as kpi_label,
         '{{ item.kpi.format }}' as kpi_format,
-        '{{ item.kpi.direction }}' as kpi_direction,
+        '{{ kpi_target_direction(item.kpi) }}' as kpi_direction,
         cast({{ item.column }} as double precision) as kpi_value
     from {{ ref(source.model) }}
     {%- endfor %}
@@ -46,7 +52,12 @@ kpi_values as (
 
 labels as (
 
-    select distinct kpi_name, kpi_label, kpi_format from kpi_values
+    select * from (
+        values
+        {%- for kpi_id, kpi in kpi_registry().items() %}
+        ('{{ kpi_id }}', '{{ kpi.label }}', '{{ kpi.format }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as registry (kpi_name, kpi_label, kpi_format)
 
 ),
 
@@ -58,14 +69,9 @@ target_rows as (
         targets.period_grain,
         targets.period_start,
         targets.period_end,
-        case targets.metric
-            {%- for metric, spec in kpi_target_metrics().items() %}
-            when '{{ metric }}' then '{{ spec.column }}'
-            {%- endfor %}
-            else targets.metric
-        end as kpi_name,
-        coalesce(labels.kpi_label, targets.metric) as kpi_label,
-        coalesce(labels.kpi_format, 'number') as kpi_format,
+        targets.metric as kpi_name,
+        labels.kpi_label,
+        labels.kpi_format,
         targets.direction,
         targets.actual_value as kpi_value,
         targets.target_value,
@@ -76,12 +82,8 @@ target_rows as (
         targets.status_reason,
         targets.target_id
     from targets
-    left join labels
-        on labels.kpi_name = case targets.metric
-            {%- for metric, spec in kpi_target_metrics().items() %}
-            when '{{ metric }}' then '{{ spec.column }}'
-            {%- endfor %}
-        end
+    inner join labels
+        on labels.kpi_name = targets.metric
 
 ),
 

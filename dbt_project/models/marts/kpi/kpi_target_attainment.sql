@@ -1,17 +1,54 @@
--- Every SMART target with its actual to date, attainment, pace-to-target and (for revenue) pipeline coverage.
-{%- set metrics = kpi_target_metrics() %}
+-- Every SMART target with its actual to date (the registry KPI it names, on that KPI's definition, period and
+-- scope), attainment, pace-to-target and (for bookings) pipeline coverage.
+{%- set registry = kpi_registry() %}
+{%- set bookings = 'won_amount_usd' %}
 with targets as (
 
-    select * from {{ ref('stg_reference__kpi_targets') }}
+    select
+        target_id,
+        owner_level,
+        owner_id,
+        {{ kpi_id_checked('metric', 'a planning-sheet target') }} as metric,
+        period_grain,
+        period_start,
+        period_end,
+        target_value,
+        direction
+    from {{ ref('stg_reference__kpi_targets') }}
+
+),
+
+period_aggregates as (
+
+    select * from {{ ref('int_kpi_period_aggregates') }}
 
 ),
 
 aggregates as (
 
     select
-        *,
-        {{ kpi_formula_columns() }}
-    from {{ ref('int_kpi_period_aggregates') }}
+        current_period.*,
+        {{ kpi_formula_columns('current_period.') }},
+        -- growth against the previous period of the same grain and against the same period a year earlier
+        {{ kpi_growth('current_period.net_revenue_usd', 'previous_period.net_revenue_usd') }}
+            as revenue_growth_mom,
+        {{ kpi_growth('current_period.net_revenue_usd', 'last_year.net_revenue_usd') }} as revenue_growth_yoy
+    from period_aggregates as current_period
+    left join period_aggregates as previous_period
+        on current_period.scope_level = previous_period.scope_level
+        and current_period.scope_id = previous_period.scope_id
+        and current_period.period_grain = previous_period.period_grain
+        and previous_period.period_start = cast(
+            case current_period.period_grain
+                when 'quarter' then {{ dbt.dateadd('month', -3, 'current_period.period_start') }}
+                else {{ dbt.dateadd('month', -1, 'current_period.period_start') }}
+            end as date
+        )
+    left join period_aggregates as last_year
+        on current_period.scope_level = last_year.scope_level
+        and current_period.scope_id = last_year.scope_id
+        and current_period.period_grain = last_year.period_grain
+        and last_year.period_start = cast({{ dbt.dateadd('year', -1, 'current_period.period_start') }} as date)
 
 ),
 
@@ -55,12 +92,12 @@ measured as (
             end as integer
         ) as elapsed_days,
         case targets.metric
-            {%- for metric, spec in metrics.items() %}
-            when '{{ metric }}' then cast(aggregates.{{ spec.column }} as double precision)
+            {%- for kpi_id, kpi in registry.items() if kpi_id != 'pipeline_coverage' %}
+            when '{{ kpi_id }}' then cast(aggregates.{{ kpi_id }} as double precision)
             {%- endfor %}
         end as actual_value,
         case when targets.metric in (
-            {%- for metric, spec in metrics.items() if spec.additive %}'{{ metric }}'{{ ', ' if not loop.last }}{% endfor -%}
+            {%- for kpi_id, kpi in registry.items() if kpi.additive %}'{{ kpi_id }}'{{ ', ' if not loop.last }}{% endfor -%}
         ) then true else false end as is_additive
     from targets
     cross join as_of
@@ -102,7 +139,7 @@ pipeline as (
             or (paced.owner_level = 'team' and open_deals.team_id = paced.owner_id)
             or (paced.owner_level = 'rep' and open_deals.rep_id = paced.owner_id)
         )
-    where paced.metric = 'revenue'
+    where paced.metric = '{{ bookings }}'
     group by paced.target_id
 
 ),
@@ -136,11 +173,11 @@ final as (
             when paced.elapsed_days < paced.period_days then 'projected at the current pace'
             else 'period complete'
         end as status_reason,
-        case when paced.metric = 'revenue' then coalesce(pipeline.open_pipeline_usd, 0) end as open_pipeline_usd,
-        case when paced.metric = 'revenue' then paced.target_value - coalesce(paced.actual_value, 0) end
+        case when paced.metric = '{{ bookings }}' then coalesce(pipeline.open_pipeline_usd, 0) end as open_pipeline_usd,
+        case when paced.metric = '{{ bookings }}' then paced.target_value - coalesce(paced.actual_value, 0) end
             as remaining_target_usd,
         case
-            when paced.metric = 'revenue' and paced.target_value - coalesce(paced.actual_value, 0) > 0
+            when paced.metric = '{{ bookings }}' and paced.target_value - coalesce(paced.actual_value, 0) > 0
                 then {{ kpi_divide('coalesce(pipeline.open_pipeline_usd, 0)',
                                    'paced.target_value - coalesce(paced.actual_value, 0)') }}
         end as pipeline_coverage

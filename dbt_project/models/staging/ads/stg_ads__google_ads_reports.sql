@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['spend_date', 'campaign_id']) }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['spend_date', 'campaign_id'],
+    post_hook="{{ prune_vanished(source('ads', 'ads_google_ads'), ['spend_date', 'campaign_id'], ['day', 'campaign_id']) }}",
+) }}
 -- Google Ads daily campaign rows; cost still in micros of the account currency.
 with source as (
 
     select * from {{ source('ads', 'ads_google_ads') }} as source
     -- a windowed run re-ranks only the records that got a version in the window
-    where {{ partition_window_keys(source('ads', 'ads_google_ads'), ['day', 'campaign_id']) }}
+    where {{ partition_window_keys(source('ads', 'ads_google_ads'), ['day', 'campaign_id'], this_keys=['spend_date', 'campaign_id']) }}
 
 ),
 

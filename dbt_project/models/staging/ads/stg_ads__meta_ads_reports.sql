@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['spend_date', 'campaign_id']) }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['spend_date', 'campaign_id'],
+    post_hook="{{ prune_vanished(source('ads', 'ads_meta_ads'), ['spend_date', 'campaign_id'], ['date_start', 'campaign_id']) }}",
+) }}
 -- Meta daily campaign rows; spend in the account currency.
 with source as (
 
     select * from {{ source('ads', 'ads_meta_ads') }} as source
     -- a windowed run re-ranks only the records that got a version in the window
-    where {{ partition_window_keys(source('ads', 'ads_meta_ads'), ['date_start', 'campaign_id']) }}
+    where {{ partition_window_keys(source('ads', 'ads_meta_ads'), ['date_start', 'campaign_id'], this_keys=['spend_date', 'campaign_id']) }}
 
 ),
 

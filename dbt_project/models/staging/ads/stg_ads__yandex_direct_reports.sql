@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['spend_date', 'campaign_id']) }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['spend_date', 'campaign_id'],
+    post_hook="{{ prune_vanished(source('ads', 'ads_yandex_direct'), ['spend_date', 'campaign_id'], ['date', 'campaign_id']) }}",
+) }}
 -- Yandex Direct daily campaign rows; cost in the account currency, VAT included.
 with source as (
 
     select * from {{ source('ads', 'ads_yandex_direct') }} as source
     -- a windowed run re-ranks only the records that got a version in the window
-    where {{ partition_window_keys(source('ads', 'ads_yandex_direct'), ['date', 'campaign_id']) }}
+    where {{ partition_window_keys(source('ads', 'ads_yandex_direct'), ['date', 'campaign_id'], this_keys=['spend_date', 'campaign_id']) }}
 
 ),
 

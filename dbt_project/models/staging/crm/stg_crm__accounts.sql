@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='account_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='account_id',
+    post_hook="{{ prune_vanished(source('crm', 'crm_accounts'), ['account_id'], ['id']) }}",
+) }}
 -- CRM accounts, latest version of each.
 with source as (
 
     select * from {{ source('crm', 'crm_accounts') }} as source
     -- a windowed run re-ranks only the records that got a version in the window
-    where {{ partition_window_keys(source('crm', 'crm_accounts'), ['id']) }}
+    where {{ partition_window_keys(source('crm', 'crm_accounts'), ['id'], this_keys=['account_id']) }}
 
 ),
 

@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='activity_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='activity_id',
+    post_hook="{{ prune_vanished(source('crm', 'crm_activities'), ['activity_id'], ['id']) }}",
+) }}
 -- CRM sales activities, one row per activity.
 with source as (
 
     select * from {{ source('crm', 'crm_activities') }} as source
     -- a windowed run re-ranks only the records that got a version in the window
-    where {{ partition_window_keys(source('crm', 'crm_activities'), ['id']) }}
+    where {{ partition_window_keys(source('crm', 'crm_activities'), ['id'], this_keys=['activity_id']) }}
 
 ),
 

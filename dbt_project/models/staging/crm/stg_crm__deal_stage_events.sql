@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='stage_event_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='stage_event_id',
+    post_hook="{{ prune_vanished(source('crm', 'crm_deal_stage_events'), ['stage_event_id'], ['id']) }}",
+) }}
 -- CRM deal stage transitions, one row per event.
 with source as (
 
     select * from {{ source('crm', 'crm_deal_stage_events') }} as source
     -- a windowed run re-ranks only the records that got a version in the window
-    where {{ partition_window_keys(source('crm', 'crm_deal_stage_events'), ['id']) }}
+    where {{ partition_window_keys(source('crm', 'crm_deal_stage_events'), ['id'], this_keys=['stage_event_id']) }}
 
 ),
 

@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='deal_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='deal_id',
+    post_hook="{{ prune_vanished(source('crm', 'crm_deals'), ['deal_id'], ['id']) }}",
+) }}
 -- CRM deals, latest version of each (amount in the deal's currency).
 with source as (
 
     select * from {{ source('crm', 'crm_deals') }} as source
     -- a windowed run re-ranks only the records that got a version in the window
-    where {{ partition_window_keys(source('crm', 'crm_deals'), ['id']) }}
+    where {{ partition_window_keys(source('crm', 'crm_deals'), ['id'], this_keys=['deal_id']) }}
 
 ),
 

@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='lead_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='lead_id',
+    post_hook="{{ prune_vanished(source('crm', 'crm_leads'), ['lead_id'], ['id']) }}",
+) }}
 -- CRM leads, latest version of each.
 with source as (
 
     select * from {{ source('crm', 'crm_leads') }} as source
     -- a windowed run re-ranks only the records that got a version in the window
-    where {{ partition_window_keys(source('crm', 'crm_leads'), ['id']) }}
+    where {{ partition_window_keys(source('crm', 'crm_leads'), ['id'], this_keys=['lead_id']) }}
 
 ),
 

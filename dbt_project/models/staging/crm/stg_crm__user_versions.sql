@@ -18,6 +18,8 @@ versions as (
         cast(manager_id as varchar) as manager_id,
         cast(hire_date as date) as hire_date,
         cast(is_active as boolean) as is_active,
+        cast(home_lat as double precision) as home_latitude,
+        cast(home_lon as double precision) as home_longitude,
         cast(updated_at as timestamp) as updated_at,
         cast(_partition_date as date) as loaded_for_date,
         -- the same version can be re-delivered (re-runs, late files): keep the newest load of it
@@ -33,7 +35,7 @@ final as (
 
     select
         user_id, email, full_name, role, team_id, team_name, region, manager_id, hire_date, is_active,
-        updated_at, loaded_for_date
+        home_latitude, home_longitude, updated_at, loaded_for_date
     from versions
     where load_rank = 1
 

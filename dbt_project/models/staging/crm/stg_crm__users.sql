@@ -18,7 +18,7 @@ final as (
 
     select
         user_id, email, full_name, role, team_id, team_name, region, manager_id, hire_date, is_active,
-        updated_at, loaded_for_date
+        home_latitude, home_longitude, updated_at, loaded_for_date
     from ranked
     where version_rank = 1
 

@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='customer_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='customer_id',
+    post_hook="{{ prune_vanished(source('orders', 'orders_customers'), ['customer_id'], ['id']) }}",
+) }}
 -- Shop customers, latest version of each.
 with source as (
 
     select * from {{ source('orders', 'orders_customers') }} as source
     -- a windowed run re-ranks only the records that got a version in the window
-    where {{ partition_window_keys(source('orders', 'orders_customers'), ['id']) }}
+    where {{ partition_window_keys(source('orders', 'orders_customers'), ['id'], this_keys=['customer_id']) }}
 
 ),
 

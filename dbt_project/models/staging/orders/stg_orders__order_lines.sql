@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_line_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_line_id',
+    post_hook="{{ prune_vanished(source('orders', 'orders_order_lines'), ['order_line_id'], ['id']) }}",
+) }}
 -- Order lines, latest version of each (amounts in the order's currency).
 with source as (
 
     select * from {{ source('orders', 'orders_order_lines') }} as source
     -- a windowed run re-ranks only the records that got a version in the window
-    where {{ partition_window_keys(source('orders', 'orders_order_lines'), ['id']) }}
+    where {{ partition_window_keys(source('orders', 'orders_order_lines'), ['id'], this_keys=['order_line_id']) }}
 
 ),
 

@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='order_id',
+    post_hook="{{ prune_vanished(source('orders', 'orders_orders'), ['order_id'], ['id']) }}",
+) }}
 -- Orders, latest state of each.
 with source as (
 
     select * from {{ source('orders', 'orders_orders') }} as source
     -- a windowed run re-ranks only the records that got a version in the window
-    where {{ partition_window_keys(source('orders', 'orders_orders'), ['id']) }}
+    where {{ partition_window_keys(source('orders', 'orders_orders'), ['id'], this_keys=['order_id']) }}
 
 ),
 

@@ -1,10 +1,12 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='refund_id') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='refund_id',
+    post_hook="{{ prune_vanished(source('orders', 'orders_refunds'), ['refund_id'], ['id']) }}",
+) }}
 -- Refunds, latest version of each (amount in the order's currency).
 with source as (
 
     select * from {{ source('orders', 'orders_refunds') }} as source
     -- a windowed run re-ranks only the records that got a version in the window
-    where {{ partition_window_keys(source('orders', 'orders_refunds'), ['id']) }}
+    where {{ partition_window_keys(source('orders', 'orders_refunds'), ['id'], this_keys=['refund_id']) }}
 
 ),
 
