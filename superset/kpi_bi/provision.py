@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -109,8 +110,10 @@ def print_login_details(demo_users: list[str] | None = None) -> None:
     """The URL and the admin's login, without touching Superset (`make up` prints them once the servers run)."""
     cfg = settings()
     url = f"http://{'127.0.0.1' if cfg.bind == '0.0.0.0' else cfg.bind}:{cfg.port}/"
-    password = secret("SUPERSET_ADMIN_PASSWORD", "superset_admin_password")
-    print(f"Superset: {url}  user {cfg.admin_username}  password {password}")
+    # Never the password itself: `make up` output ends up in terminals, CI logs and screenshots.
+    where = ("the SUPERSET_ADMIN_PASSWORD environment variable" if os.environ.get("SUPERSET_ADMIN_PASSWORD")
+             else str(secrets_dir() / "superset_admin_password"))
+    print(f"Superset: {url}  user {cfg.admin_username}  password in {where}")
     if demo_users is None:
         demo_users = sorted(DEMO_USERS)
     print(f"demo users {', '.join(demo_users)} and a demo rep: passwords in {secrets_dir()}/superset_*_password")
