@@ -166,7 +166,7 @@ def simulate(cfg: Config, org: Org, campaigns: Campaigns, progress: bool = False
         pool_end[day] = accounts.n
         _direct_deals(cfg, org, day, pool, deal_key, accounts, deals, events, acts)
         deal_key = deals.n
-    add_field_days(cfg, org.n_reps, accounts, acts)
+    add_field_days(cfg, org.home[: org.n_reps], accounts, acts)
     return Crm(
         accounts={k: accounts[k].copy() for k in accounts.cols},
         leads=leads.done(),

@@ -28,7 +28,7 @@ def test_every_relation_is_in_the_snapshot(serving):
         "select table_name, table_type from information_schema.tables where table_schema = ?", [bi.SCHEMA]
     ).fetchall())
     kinds = {"view": "VIEW", "table": "BASE TABLE"}
-    assert found == {r.name: kinds[r.materialized] for r in bi.RELATIONS}
+    assert found == {r.name: kinds[r.materialized] for r in bi.relations()}
 
 
 def test_funnel_items_are_the_distinct_leads_and_deals_of_each_stage(serving):
