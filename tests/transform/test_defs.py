@@ -12,7 +12,7 @@ from dagster_project.warehouse import WarehouseResource
 MARTS = {"dim_date", "dim_reps", "dim_rep_teams", "dim_accounts", "dim_campaigns", "fct_orders", "fct_deals",
          "fct_deal_funnel", "fct_leads", "fct_ad_spend", "fct_activities", "kpi_sales_daily", "kpi_monthly",
          "kpi_channel_monthly", "kpi_target_attainment", "kpi_scorecard", "route_accounts", "route_reps",
-         "route_field_visits", "route_location_issues"}
+         "route_field_visits", "route_location_issues", "rep_analysis"}
 
 
 @pytest.fixture(scope="module")
