@@ -148,12 +148,14 @@ def main() -> None:
     parser.add_argument("--warehouse", type=Path, default=None)
     parser.add_argument("--reps", type=int, default=500, help="reps at SF10 (the demo has 50 per SF)")
     parser.add_argument("--skip-sf10", action="store_true")
+    parser.add_argument("--skip-exact", action="store_true")
     args = parser.parse_args()
     config = settings()
     cfg = load_config(config.routes_config_path)
     limit, workers = config.routes_time_limit_s, config.routes_workers
-    small_instances(limit)
-    small_instances(1.0)
+    if not args.skip_exact:
+        small_instances(limit)
+        small_instances(1.0)
     path = args.warehouse or config.warehouse_path
     if path.exists():
         import duckdb

@@ -49,7 +49,9 @@ def main() -> int:
         serving, manifest = work / "serving.duckdb", work / "target" / "manifest.json"
     port = _free_port()
     env = {**os.environ, "SUPERSET_HOME": str(work / "home"), "KPI_SECRETS_DIR": str(work / "secrets"),
-           "KPI_SERVING_PATH": str(serving), "KPI_DBT_MANIFEST_PATH": str(manifest), "SUPERSET_PORT": str(port)}
+           "KPI_SERVING_PATH": str(serving), "KPI_DBT_MANIFEST_PATH": str(manifest), "SUPERSET_PORT": str(port),
+           # Every measured visit logs in again: not the login limit's business.
+           "SUPERSET_AUTH_RATE_LIMIT": "600 per minute"}
     for var in ("SUPERSET_DATABASE_URI", "SUPERSET_ADMIN_PASSWORD", "SUPERSET_SECRET_KEY"):
         env.pop(var, None)
     started = time.monotonic()

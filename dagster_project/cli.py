@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -34,6 +35,8 @@ class KpiGroup(click.Group):
 @click.group(cls=KpiGroup)
 def main() -> None:
     """Sales-KPI warehouse commands."""
+    # The warehouse, the serving snapshot, quality docs and logs the commands write are readable by the owner only.
+    os.umask(0o077)
 
 
 @main.command("demo-data")

@@ -89,6 +89,8 @@ def start(service: Service) -> int:
     pid = _read_pid(service)
     if pid:
         return pid
+    # Logs, pid files and whatever the services write are readable by their owner only (the children inherit it).
+    os.umask(0o077)
     run_dir().mkdir(parents=True, exist_ok=True)
     with open(run_dir() / f"{service.name}.log", "ab") as log:
         proc = subprocess.Popen(

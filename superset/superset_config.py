@@ -12,7 +12,7 @@ from celery.schedules import crontab
 # The bin scripts set PYTHONPATH, but Superset may also load this file by path from elsewhere.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kpi_bi import celery_signals, rls_guard
+from kpi_bi import celery_signals, rls_guard, sessions
 from kpi_bi.env import secret, settings
 from kpi_bi.event_logger import LoggingEventLogger
 from superset.tasks.types import FixedExecutor
@@ -126,17 +126,40 @@ SCREENSHOT_LOAD_WAIT = int(timedelta(seconds=60).total_seconds())
 celery_signals.connect(CHROMIUM_BIN, WEBDRIVER_CONFIGURATION["service"]["executable_path"])
 
 
-
-def FLASK_APP_MUTATOR(app):  # noqa: N802 - the name Superset looks for
-    """Every process that builds queries (web, Celery) patches Superset's query builder so RLS holds
-    (kpi_bi/rls_guard.py); each role lands on its own page after login (kpi_bi/dashboard_access.py)."""
+def FLASK_APP_MUTATOR(app) -> None:
+    """Every process that builds queries (web, Celery) patches the query builder so RLS holds (kpi_bi/rls_guard.py);
+    every login endpoint is throttled (kpi_bi/sessions.py); each role lands on its own page after
+    login (kpi_bi/dashboard_access.py)."""
     from kpi_bi.dashboard_access import install_landing_redirect
 
-    rls_guard.flask_app_mutator(app)
+    rls_guard.install()
+    sessions.limit_logins(app)
     install_landing_redirect(app)
 
-# Plain HTTP on loopback by default; a reverse proxy in front terminates TLS in production.
+
+# Sessions live on the server (Redis in production, owner-only files locally): logout ends them for every copy
+# of the cookie. Flask-Login's remember-me cookie is not used by the db login.
+globals().update(sessions.session_settings(_settings.home))
+PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SUPERSET_SESSION_HOURS", "12")))
+
+# Failed and successful logins alike count per client address and username tried (kpi_bi.sessions.login_key);
+# over the limit the login page and the REST login answer 429.
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = sessions.limiter_storage()
+RATELIMIT_KEY_FUNC = sessions.login_key
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = os.environ.get("SUPERSET_AUTH_RATE_LIMIT", "10 per minute")
+# Self-service password changes need 10+ characters with upper and lower case, digits and a symbol (FAB's rule).
+FAB_PASSWORD_COMPLEXITY_ENABLED = True
+
+# Plain HTTP on loopback by default; in production (docker-compose) the reverse proxy terminates TLS and these are
+# on: Secure cookies, CSP and frame options (Talisman), client addresses from the proxy's X-Forwarded-For.
 TALISMAN_ENABLED = os.environ.get("TALISMAN_ENABLED", "false").lower() == "true"
 SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "false").lower() == "true"
+ENABLE_PROXY_FIX = os.environ.get("SUPERSET_BEHIND_PROXY", "false").lower() == "true"
 WTF_CSRF_ENABLED = True
 SUPERSET_WEBSERVER_TIMEOUT = 120
+
+# Route maps are SVG images the pipeline draws (no map service): let chart HTML show images from data: URIs.
+# An <img> never runs script, so this widens only what an image may load from.
+HTML_SANITIZATION_SCHEMA_EXTENSIONS = {"protocols": {"src": ["http", "https", "data"]}}

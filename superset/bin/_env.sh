@@ -7,6 +7,8 @@ export FLASK_APP="superset.app:create_app()"
 # Superset's own example loader and telemetry stay off: the stack has no internet.
 export SUPERSET_LOAD_EXAMPLES=no
 export SCARF_ANALYTICS=false
+# Superset's metadata, sessions, cache and logs are readable by their owner only.
+umask 077
 cd "$SUPERSET_DIR"
 if [ ! -x "$VENV/bin/python" ]; then
     echo "superset env missing: run 'cd superset && uv sync --frozen' (or 'make sync')" >&2

@@ -112,6 +112,17 @@ def _uuid(key: str, kind: str) -> str:
     return str(uuid.uuid5(_UUID_NAMESPACE, f"{kind}/{key}"))
 
 
+def _dataset_sql(alert: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The alert dataset's SQL and extra; a rep-level listing gets a rep_id column declared for RLS (docs/security.md)."""
+    extra: dict[str, Any] = {"managed_by": MANAGED_BY}
+    sql = alert["listing_sql"]
+    if (alert.get("scope") or {}).get("level") == "rep":
+        # The listing's scope reads 'rep <id>' (alert_sql); the chart shows LISTING_COLUMNS only.
+        sql = f"select *, regexp_extract(scope, '^rep (.+)$', 1) as rep_id from ({sql}) as listing"
+        extra["rls"] = {"rep_column": "rep_id"}
+    return sql, extra
+
+
 def render_assets(cfg: SupersetSettings, config: dict[str, list[dict[str, Any]]],
                   assets_dir: Path = ASSETS_DIR) -> dict[str, str]:
     """Bundle files for the alerts: the serving database, one virtual dataset and one table chart per alert."""
@@ -120,15 +131,16 @@ def render_assets(cfg: SupersetSettings, config: dict[str, list[dict[str, Any]]]
     database["sqlalchemy_uri"] = database["sqlalchemy_uri"].replace(SERVING_PATH_PLACEHOLDER, str(cfg.serving_path))
     files: dict[str, Any] = {"metadata.yaml": assets["metadata.yaml"], "databases/kpi_serving.yaml": database}
     for alert in config["alerts"]:
+        sql, extra = _dataset_sql(alert)
         dataset = render_dataset({
             "table_name": f"{ALERT_DATASET_PREFIX}{alert['key']}",
             "schema": "marts",
             "catalog": None,
-            "sql": alert["listing_sql"],
+            "sql": sql,
             "main_dttm_col": None,
             "description": f"Rows breaching the alert {alert['name']!r} ({MANAGED_BY}).",
             "default_endpoint": None, "offset": 0, "cache_timeout": None, "filter_select_enabled": False,
-            "fetch_values_predicate": None, "extra": {"managed_by": MANAGED_BY}, "normalize_columns": False,
+            "fetch_values_predicate": None, "extra": extra, "normalize_columns": False,
             "always_filter_main_dttm": False,
             "uuid": _uuid(alert["key"], "dataset"),
             "database_uuid": database["uuid"],

@@ -7,11 +7,26 @@ from typing import Any
 
 import duckdb
 
-from kpi_bi import kpis
+from kpi_bi import kpis, rls_rules
 from kpi_bi.kpis import heading
 from kpi_bi.metrics import count_metric, kpi_metrics, model_columns
 
 TEMPORAL_TYPES = ("DATE", "TIMESTAMP")
+
+# Table headers of the columns people read (a KPI column's header is its registry label and unit).
+COLUMN_HEADERS = {
+    "period_start": "Period", "month_start": "Month", "date_day": "Day", "period_label": "Period",
+    "kpi_label": "KPI", "value_display": "Value", "target_display": "Target", "actual_display": "Actual",
+    "status_label": "Status", "status_reason": "Why", "attainment": "Attainment", "pace_to_target": "Pace to target",
+    "maturity_note": "Note", "vs_previous_period": "vs same days previous month", "vs_last_year": "vs same days last year",
+    "scope_name": "Scope", "owner_name": "Owner", "full_name": "Rep", "team_name": "Team", "region": "Region",
+    "channel": "Channel", "rep_id": "Rep id", "team_id": "Team id", "freshness": "Freshness", "age_hours": "Age (hours)",
+    "won_count": "Deals won", "activities": "Activities",
+    "team_median_net_revenue_usd": "Team median net revenue (USD)",
+    "team_median_win_rate_by_count": "Team median win rate",
+    "team_median_sales_cycle_days": "Team median sales cycle (days)",
+    "team_median_activities": "Team median activities",
+}
 
 
 def describe(serving_path: Path, dataset: dict[str, Any]) -> list[tuple[str, str]]:
@@ -36,11 +51,12 @@ def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[s
     documented = model_columns(manifest).get(model, {})
     registry = kpis.load()
     columns = []
-    for name, duck_type in describe(serving_path, dataset):
+    described = describe(serving_path, dataset)
+    for name, duck_type in described:
         doc = documented.get(name, {})
         columns.append({
             "column_name": name,
-            "verbose_name": heading(registry[name]) if name in registry else None,
+            "verbose_name": heading(registry[name]) if name in registry else COLUMN_HEADERS.get(name),
             "is_dttm": duck_type.upper().startswith(TEMPORAL_TYPES),
             "is_active": True,
             "type": duck_type,
@@ -57,6 +73,10 @@ def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[s
     if dataset["schema"] == "marts" or (dataset.get("extra") or {}).get("dbt_model"):
         metrics += kpi_metrics(manifest, model, registry)
     rendered = dict(dataset)
+    # The declared RLS rule travels in the dataset's extra, where roles.ensure_rls reads it back.
+    rule = rls_rules.declared(dataset, manifest, {name for name, _ in described})
+    if rule:
+        rendered["extra"] = {**(dataset.get("extra") or {}), rls_rules.RLS_KEY: rule}
     rendered["columns"] = columns
     rendered["metrics"] = metrics
     return rendered

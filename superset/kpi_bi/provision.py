@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -77,10 +78,11 @@ def provision(print_login: bool = False) -> dict[str, object]:
         if cfg.serving_path.exists():
             imported = bundle.import_bundle(cfg)
             summary.update(imported)
-            roles.grant_data_access()
-            summary["rls_rules"] = roles.ensure_rls()
-            summary["dashboard_roles"] = dashboard_access.apply_dashboard_roles()
+            # Alerts first: their datasets get data access and RLS rules like the bundle's.
             summary["alerts"] = alerts.sync(cfg)
+            roles.grant_data_access()
+            summary["rls_datasets"] = roles.ensure_rls()
+            summary["dashboard_roles"] = dashboard_access.apply_dashboard_roles()
         else:
             log.warning(
                 "serving snapshot %s does not exist yet: run `kpi build` first; dashboards not imported",
@@ -108,8 +110,10 @@ def print_login_details(demo_users: list[str] | None = None) -> None:
     """The URL and the admin's login, without touching Superset (`make up` prints them once the servers run)."""
     cfg = settings()
     url = f"http://{'127.0.0.1' if cfg.bind == '0.0.0.0' else cfg.bind}:{cfg.port}/"
-    password = secret("SUPERSET_ADMIN_PASSWORD", "superset_admin_password")
-    print(f"Superset: {url}  user {cfg.admin_username}  password {password}")
+    # Never the password itself: `make up` output ends up in terminals, CI logs and screenshots.
+    where = ("the SUPERSET_ADMIN_PASSWORD environment variable" if os.environ.get("SUPERSET_ADMIN_PASSWORD")
+             else str(secrets_dir() / "superset_admin_password"))
+    print(f"Superset: {url}  user {cfg.admin_username}  password in {where}")
     if demo_users is None:
         demo_users = sorted(DEMO_USERS)
     print(f"demo users {', '.join(demo_users)} and a demo rep: passwords in {secrets_dir()}/superset_*_password")
@@ -130,7 +134,10 @@ def provision_alerts() -> dict[str, object]:
         if admin is None:
             raise RuntimeError(f"user {cfg.admin_username!r} missing: run bin/provision once without --alerts-only")
         g.user = admin
-        return {"alerts": alerts.sync(cfg)}
+        synced = alerts.sync(cfg)
+        # A new rep-level alert's dataset needs its RLS rule before anyone can read it.
+        roles.grant_data_access()
+        return {"alerts": synced, "rls_datasets": roles.ensure_rls()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,38 +1,116 @@
-"""The warehouse's Superset roles (Leadership, Analyst, Rep), their data access and the reps' row-level security."""
+"""The warehouse's Superset roles, each built from explicit permission groups (least privilege), and their RLS rules.
+
+ROLES is the one statement of who may do what: a role lists permission groups, says whether it sees every rep's
+rows, and which serving data it reads. Provisioning makes Superset's roles exactly these (nothing copied from
+Gamma), so a permission Superset adds in an upgrade reaches no custom role until it is named here.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+from kpi_bi import rls_rules
 
 log = logging.getLogger("kpi_bi.roles")
 
 SERVING_DATABASE = "KPI serving"
-REP_COLUMN = "rep_id"
-RLS_RULE_NAME = "rep_sees_own_rows"
-# Rep usernames ARE the CRM user ids (usr_0001): the one rule below then needs no lookup table.
-RLS_CLAUSE = f"{REP_COLUMN} = '{{{{ current_username() }}}}'"
+# Superset's own role for administrators: sees every rep, is never rebuilt here.
+ADMIN_ROLE = "Admin"
+# Rules provisioned before the declared-metadata rules existed; removed when found.
+LEGACY_RULES = ("rep_sees_own_rows",)
 
-# Superset's maintained viewer set (Gamma) is the base of every custom role; Analyst adds Superset's sql_lab role.
-ROLE_BASES = {
-    "Leadership": ("Gamma",),
-    "Analyst": ("Gamma", "sql_lab"),
-    "Rep": ("Gamma",),
+# (permission, view) pairs by purpose; a role is the union of its groups.
+PERMISSION_GROUPS: dict[str, frozenset[tuple[str, str]]] = {
+    # Open dashboards and their charts, use native filters, drill, download the data of a chart (CSV) and change
+    # one's own password. No saving, sharing (permalinks), tagging, theme editing or user administration.
+    "view_dashboards": frozenset({
+        ("can_read", "Dashboard"), ("can_drill", "Dashboard"), ("can_view_chart_as_table", "Dashboard"),
+        ("can_view_query", "Dashboard"), ("can_cache_dashboard_screenshot", "Dashboard"),
+        ("can_read", "Chart"), ("can_read", "Dataset"), ("can_get_drill_info", "Dataset"),
+        ("can_dashboard", "Superset"), ("can_dashboard_permalink", "Superset"), ("can_explore_json", "Superset"),
+        ("can_slice", "Superset"), ("can_log", "Superset"), ("can_language_pack", "Superset"),
+        ("can_fetch_datasource_metadata", "Superset"), ("can_csv", "Superset"),
+        ("can_query", "Api"), ("can_query_form_data", "Api"), ("can_time_range", "Api"),
+        ("can_read", "DashboardFilterStateRestApi"), ("can_write", "DashboardFilterStateRestApi"),
+        ("can_read", "DashboardPermalinkRestApi"),
+        ("can_read", "CurrentUserRestApi"), ("can_read", "SecurityRestApi"), ("can_get", "MenuApi"),
+        ("can_read", "AvailableDomains"), ("can_list", "DynamicPlugin"), ("can_show", "DynamicPlugin"),
+        ("can_list", "AsyncEventsRestApi"), ("can_recent_activity", "Log"), ("can_read", "Theme"),
+        ("can_userinfo", "UserDBModelView"), ("resetmypassword", "UserDBModelView"),
+        ("can_this_form_get", "ResetMyPasswordView"), ("can_this_form_post", "ResetMyPasswordView"),
+        ("menu_access", "Home"), ("menu_access", "Dashboards"),
+    }),
+    # Build charts in Explore from the datasets the role reads, without saving or sharing them.
+    "explore": frozenset({
+        ("can_read", "Explore"), ("can_explore", "Superset"),
+        ("can_read", "ExploreFormDataRestApi"), ("can_write", "ExploreFormDataRestApi"),
+        ("can_read", "ExplorePermalinkRestApi"),
+        ("can_get", "Datasource"), ("can_external_metadata", "Datasource"),
+        ("can_external_metadata_by_name", "Datasource"),
+        ("menu_access", "Charts"), ("menu_access", "Datasets"), ("menu_access", "Data"),
+    }),
+    # SQL Lab on the read-only serving database (DML, CTAS and uploads are off on the database itself).
+    "sql_lab": frozenset({
+        ("can_read", "Database"), ("can_read", "Query"), ("menu_access", "Query Search"),
+        ("menu_access", "SQL Editor"), ("menu_access", "SQL Lab"), ("menu_access", "Saved Queries"),
+        ("can_estimate_query_cost", "SQLLab"), ("can_execute_sql_query", "SQLLab"), ("can_export_csv", "SQLLab"),
+        ("can_format_sql", "SQLLab"), ("can_get_results", "SQLLab"), ("can_read", "SQLLab"),
+        ("can_export_streaming_csv", "SQLLab"),
+        ("can_export", "SavedQuery"), ("can_read", "SavedQuery"), ("can_write", "SavedQuery"),
+        ("can_read", "SqlLabPermalinkRestApi"), ("can_write", "SqlLabPermalinkRestApi"),
+        ("can_sqllab", "Superset"), ("can_sqllab_history", "Superset"),
+        ("can_activate", "TabStateView"), ("can_delete", "TabStateView"), ("can_delete_query", "TabStateView"),
+        ("can_get", "TabStateView"), ("can_migrate_query", "TabStateView"), ("can_post", "TabStateView"),
+        ("can_put", "TabStateView"),
+        ("can_delete", "TableSchemaView"), ("can_expanded", "TableSchemaView"), ("can_post", "TableSchemaView"),
+    }),
+}
+
+DataAccess = Literal["all_datasets", "database", "rep_datasets"]
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """One custom role: its permission groups, whether it sees every rep's rows, and what serving data it reads."""
+
+    groups: tuple[str, ...]
+    sees_all_reps: bool
+    # all_datasets: datasource access to every serving dataset; database: the whole database (SQL Lab too);
+    # rep_datasets: only the datasets with an RLS rule (their rows narrowed to the user's own).
+    data: DataAccess
+
+    def permissions(self) -> frozenset[tuple[str, str]]:
+        return frozenset().union(*(PERMISSION_GROUPS[g] for g in self.groups))
+
+
+ROLES: dict[str, RoleSpec] = {
+    "Leadership": RoleSpec(("view_dashboards", "explore"), sees_all_reps=True, data="all_datasets"),
+    "Analyst": RoleSpec(("view_dashboards", "explore", "sql_lab"), sees_all_reps=True, data="database"),
+    "Rep": RoleSpec(("view_dashboards",), sees_all_reps=False, data="rep_datasets"),
 }
 
 
+def roles_seeing_all_reps() -> list[str]:
+    """The roles the RLS rules exempt; every other role (Gamma, Public, a new one) is narrowed to its own rows."""
+    return [ADMIN_ROLE, *(name for name, spec in ROLES.items() if spec.sees_all_reps)]
+
+
 def ensure_roles() -> None:
-    """Create the custom roles (or reset them) to their base permissions; data access is granted separately."""
+    """Make each custom role hold exactly its groups' permissions; data access is granted by grant_data_access."""
     from superset import db, security_manager
 
-    for name, bases in ROLE_BASES.items():
+    for name, spec in ROLES.items():
         role = security_manager.find_role(name) or security_manager.add_role(name)
         permissions = []
-        for base in bases:
-            base_role = security_manager.find_role(base)
-            if base_role is None:
-                raise RuntimeError(f"Superset role {base!r} missing: `superset init` did not run")
-            permissions.extend(p for p in base_role.permissions if p not in permissions)
+        for permission, view in sorted(spec.permissions()):
+            pv = security_manager.find_permission_view_menu(permission, view)
+            if pv is None:
+                raise RuntimeError(f"role {name}: Superset has no permission {permission} on {view}")
+            permissions.append(pv)
         role.permissions = permissions
     db.session.commit()
 
@@ -48,56 +126,74 @@ def _serving_database():
     return database
 
 
-def rep_scoped_datasets() -> list:
-    """Datasets of the serving database that carry a rep column: the ones a Rep may see, filtered by RLS."""
+def _serving_datasets() -> list:
     from superset.connectors.sqla.models import SqlaTable
 
     from superset import db
 
-    database = _serving_database()
-    datasets = db.session.query(SqlaTable).filter_by(database_id=database.id).all()
-    return [ds for ds in datasets if any(c.column_name == REP_COLUMN for c in ds.columns)]
+    return db.session.query(SqlaTable).filter_by(database_id=_serving_database().id).all()
+
+
+def rep_scoped_datasets() -> list:
+    """Datasets of the serving database that declare a rep column (rls_rules): the ones RLS narrows."""
+    return [ds for ds in _serving_datasets() if rls_rules.of_dataset(ds)]
 
 
 def grant_data_access() -> None:
-    """Leadership reads every serving dataset, Analyst the whole database (SQL Lab too), Rep the rep-scoped ones."""
-    from superset.connectors.sqla.models import SqlaTable
-
+    """Give each custom role the serving data its RoleSpec names."""
     from superset import db, security_manager
 
     database = _serving_database()
-    datasets = db.session.query(SqlaTable).filter_by(database_id=database.id).all()
+    datasets = _serving_datasets()
+    scoped = rep_scoped_datasets()
 
-    def grant(role_name: str, permission: str, view: str) -> None:
-        pv = security_manager.add_permission_view_menu(permission, view)
-        security_manager.add_permission_role(security_manager.find_role(role_name), pv)
-
-    for ds in datasets:
-        grant("Leadership", "datasource_access", ds.perm)
-    grant("Analyst", "database_access", database.perm)
-    for ds in rep_scoped_datasets():
-        grant("Rep", "datasource_access", ds.perm)
+    for name, spec in ROLES.items():
+        role = security_manager.find_role(name)
+        if spec.data == "database":
+            perms = [("database_access", database.perm)]
+        else:
+            perms = [("datasource_access", ds.perm) for ds in (datasets if spec.data == "all_datasets" else scoped)]
+        for permission, view in perms:
+            security_manager.add_permission_role(role, security_manager.add_permission_view_menu(permission, view))
     db.session.commit()
 
 
 def ensure_rls() -> int:
-    """One regular RLS rule for the Rep role on every rep-scoped dataset; returns how many datasets it covers."""
+    """One Base RLS rule per declared rep column, exempting the roles that see all reps; returns datasets covered."""
     from superset.connectors.sqla.models import RowLevelSecurityFilter
 
     from superset import db, security_manager
 
-    rule = db.session.query(RowLevelSecurityFilter).filter_by(name=RLS_RULE_NAME).one_or_none()
-    if rule is None:
-        rule = RowLevelSecurityFilter(name=RLS_RULE_NAME)
-        db.session.add(rule)
-    rule.description = "A rep sees only rows whose rep_id is their username (the CRM user id)."
-    rule.filter_type = "Regular"
-    rule.clause = RLS_CLAUSE
-    rule.group_key = None
-    rule.roles = [security_manager.find_role("Rep")]
-    rule.tables = rep_scoped_datasets()
+    by_name: dict[str, tuple[dict, list]] = {}
+    tables: dict[str, list] = defaultdict(list)
+    for ds in rep_scoped_datasets():
+        rule = rls_rules.of_dataset(ds)
+        name = rls_rules.rule_name(rule)
+        by_name[name] = (rule, tables[name])
+        tables[name].append(ds)
+    exempt = [security_manager.find_role(name) for name in roles_seeing_all_reps()]
+    managed = db.session.query(RowLevelSecurityFilter).filter(
+        RowLevelSecurityFilter.name.like(f"{rls_rules.RULE_PREFIX}%")
+        | RowLevelSecurityFilter.name.in_(LEGACY_RULES)
+    ).all()
+    for stale in [r for r in managed if r.name not in by_name]:
+        db.session.delete(stale)
+    existing = {r.name: r for r in managed}
+    for name, (rule, datasets) in by_name.items():
+        filt = existing.get(name)
+        if filt is None:
+            filt = RowLevelSecurityFilter(name=name)
+            db.session.add(filt)
+        filt.description = (f"Rows whose {rule['rep_column']} is the user's name (a CRM user id); every role but "
+                            f"{', '.join(roles_seeing_all_reps())} sees only those. Declared in dbt meta.rls.")
+        # Base: applies to everyone except the listed roles, so a role added later is narrowed by default.
+        filt.filter_type = "Base"
+        filt.clause = rls_rules.clause(rule)
+        filt.group_key = None
+        filt.roles = exempt
+        filt.tables = datasets
     db.session.commit()
-    return len(rule.tables)
+    return sum(len(t) for t in tables.values())
 
 
 def demo_rep(serving_path: Path) -> dict[str, str] | None:

@@ -83,6 +83,8 @@ def superset(request, serving_build, tmp_path_factory):
         "KPI_DBT_MANIFEST_PATH": str(serving_build / "target" / "manifest.json"),
         "SUPERSET_PORT": str(port),
         "WEBDRIVER_BASEURL": f"http://127.0.0.1:{port}/",
+        # The tests log in as the same users many times a minute; test_sessions checks the real limit.
+        "SUPERSET_AUTH_RATE_LIMIT": "600 per minute",
     }
     for var in ("SUPERSET_DATABASE_URI", "SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", "SUPERSET_CELERY_BROKER_URL"):
         env.pop(var, None)

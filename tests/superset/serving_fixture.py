@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from dagster_project.defs.routes.assets import plan_day
+from dagster_project.defs.routes.config import load_config
 from dagster_project.defs.serving import bi
 from dagster_project.defs.serving.publish import publish_snapshot, quarantine_summary, source_freshness
+from dagster_project.environment import settings
 from tests.transform.dbt_runner import run_dbt
 from tests.transform.raw_fixture import build_tables, write_raw
 
@@ -36,6 +39,8 @@ def build_serving(workdir: Path) -> Path:
     run_dbt(["build", "--full-refresh", "--exclude", "resource_type:test", "resource_type:unit_test"],
             warehouse=warehouse, target_path=workdir / "target")
     with duckdb.connect(str(warehouse)) as con:
+        # the route marts come from the planner, not dbt (the fixture's positions are all (0, 0): no-plan states)
+        plan_day(con, date(2025, 3, 3), load_config(settings().routes_config_path), settings())
         freshness = source_freshness(con)
         quarantine = quarantine_summary(con)
         checks = _check_results()
@@ -50,7 +55,7 @@ def build_serving(workdir: Path) -> Path:
         publish_snapshot(con, serving, ["marts"], {
             "build_info": build_info, "check_results": checks,
             "source_freshness": freshness, "quarantine_summary": quarantine,
-        }, bi.RELATIONS)
+        }, bi.relations())
     return serving
 
 

@@ -59,6 +59,8 @@ def replace_rows(
     casts = ", ".join(f'cast("{name}" as {kind}) as "{name}"' for name, kind in schema.items())
     con.execute("create schema if not exists marts")
     con.execute(f"create table if not exists marts.{table} ({columns})")
+    for name, kind in schema.items():  # a column added in a newer release joins the existing table
+        con.execute(f'alter table marts.{table} add column if not exists "{name}" {kind}')
     con.register("incoming", frame)
     try:
         con.execute("begin")
@@ -95,6 +97,14 @@ def plan_day(
         # one plan per rep and day: re-planning a rep replaces exactly that rep's rows of that day
         replace_rows(con, table, schema, frame, "plan_date = ? and rep_id in (select unnest(?))",
                      [day, list(reps["rep_id"])])
+        if "is_latest" not in schema:
+            continue
+        # dashboards show each rep's newest plan through this flag (Superset refuses sub-queries in filters)
+        con.execute(f"""
+            update marts.{table} as t set is_latest = t.plan_date = newest.plan_date
+            from (select rep_id, max(plan_date) as plan_date from marts.{table} group by rep_id) as newest
+            where t.rep_id = newest.rep_id
+        """)
     return stops, days, dropped
 
 

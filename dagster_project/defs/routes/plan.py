@@ -15,6 +15,7 @@ import pandas as pd
 
 from dagster_project.defs.routes.baseline import greedy_day
 from dagster_project.defs.routes.config import RouteConfig
+from dagster_project.defs.routes.render import route_svg, svg_data_uri
 from dagster_project.defs.routes.solver import Plan, Stop, Workday, solve_day
 from dagster_project.defs.routes.travel import TravelMatrix, estimated_matrix, osrm_matrix
 
@@ -25,7 +26,7 @@ PLAN_SCHEMA = {
     "plan_date": "date", "rep_id": "varchar", "stop_order": "integer", "stop_type": "varchar",
     "account_id": "varchar", "account_name": "varchar", "latitude": "double", "longitude": "double",
     "arrival_at": "timestamp", "departure_at": "timestamp", "km_from_previous": "double", "value": "double",
-    "tier": "varchar", "is_due": "boolean", "reason": "varchar",
+    "tier": "varchar", "is_due": "boolean", "reason": "varchar", "is_latest": "boolean",
 }
 DAY_SCHEMA = {
     "plan_date": "date", "rep_id": "varchar", "full_name": "varchar", "status": "varchar", "visits": "integer",
@@ -33,7 +34,7 @@ DAY_SCHEMA = {
     "leave_at": "timestamp", "return_at": "timestamp", "working_hours": "double", "value_planned": "double",
     "value_per_hour": "double", "greedy_visits": "integer", "greedy_km": "double",
     "greedy_value_per_hour": "double", "value_basis": "varchar", "travel_source": "varchar",
-    "solve_seconds": "double", "directions_url": "varchar",
+    "solve_seconds": "double", "directions_url": "varchar", "route_map_uri": "varchar", "is_latest": "boolean",
 }
 DROPPED_SCHEMA = {
     "plan_date": "date", "rep_id": "varchar", "account_id": "varchar", "account_name": "varchar",
@@ -198,6 +199,8 @@ def plan_rep(rep: RepDay, cfg: RouteConfig, routing_url: str | None, time_limit_
         "travel_source": travel.source,
         "solve_seconds": round(solve_seconds, 3),
         "directions_url": directions_url([(r["latitude"], r["longitude"]) for r in rows]) if plan.visits else None,
+        # the map as an image the dashboard can show without any map service
+        "route_map_uri": svg_data_uri(route_svg(pd.DataFrame(rows))) if plan.visits else None,
     }
     return rows, summary, dropped
 

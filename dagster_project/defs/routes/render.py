@@ -3,6 +3,7 @@ ordered stop list with a directions link, an iCalendar file of the visits, and t
 
 from __future__ import annotations
 
+import base64
 import math
 import smtplib
 from email.message import EmailMessage
@@ -71,6 +72,11 @@ def route_svg(stops: pd.DataFrame, ground: bool = True) -> str:
                  f'<text x="{hx + 12:.1f}" y="{hy + 18:.1f}" fill="#222">start / end</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def svg_data_uri(svg: str) -> str:
+    """An SVG as a data: URI, for an <img> wherever inline SVG is not allowed (dashboards, some mail clients)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 def route_map(stops: pd.DataFrame, tile_url: str | None = None) -> str:

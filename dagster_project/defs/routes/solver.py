@@ -105,16 +105,17 @@ def _window(day: Workday, stop: Stop) -> tuple[int, int]:
 
 def _solve(day: Workday, stops: list[Stop], windows, travel: TravelMatrix, cost_per_km: float,
            time_limit_s: float, keep: list[int]) -> Plan:
-    """Search everything at once; when due and optional stops mix, check against a search of the due stops alone
-    and, if the full search kept fewer due visits (local search can settle there), search again from that route.
-    Worst case 1¾ × the time limit."""
+    """Search everything at once; if that leaves due visits out while optional ones are in, check against a search
+    of the due stops alone and, if that fits more of them (local search can settle on fewer), search again from its
+    route. Worst case 1¾ × the time limit."""
     full = _route(day, stops, windows, travel, cost_per_km, time_limit_s, keep)
     due = [i for i in keep if stops[i].must]
-    if not due or len(due) == len(keep):
+    kept_due = sum(stops[v.stop].must for v in full.visits)
+    if kept_due == len(due) or len(due) == len(keep):
         return full
     alone = _route(day, stops, windows, travel, cost_per_km, time_limit_s / 4, due)
     kept = [v.stop for v in alone.visits]
-    if sum(stops[v.stop].must for v in full.visits) >= len(kept):
+    if kept_due >= len(kept):
         return full
     nodes = kept + [i for i in keep if not stops[i].must]
     again = _route(day, stops, windows, travel, cost_per_km, time_limit_s / 2, nodes, start=kept)
