@@ -32,6 +32,8 @@ class Kpi:
     target_basis: str
     mature_after_days: int | None = None
     daily: tuple[str, str | None] | None = None
+    # the optional source of the company profile the KPI needs (orders, ads, activities); None = always there
+    requires: str | None = None
 
     @property
     def target_direction(self) -> str:

@@ -307,7 +307,9 @@ def relations() -> tuple[BiRelation, ...]:
             """,
         ),
         # Funnel stages counted per day × rep × channel: the funnel chart sums `items` instead of counting distinct
-        # ids over a union of every lead and deal (each id enters a stage at most once, so the two agree).
+        # ids over a union of every lead and deal (each id enters a stage at most once, so the two agree). The
+        # stages are the company profile's; funnel_method says whether stage history or the final stage placed
+        # the deals.
         BiRelation(
             "funnel_stages",
             "table",
@@ -317,23 +319,14 @@ def relations() -> tuple[BiRelation, ...]:
             ),
 
             steps as (
-                select 1 as stage_order, 'Lead' as stage, created_date as stage_date, rep_id, channel, count(*) as items
+                -- leads, then every stage of the company's pipeline a deal reached (marts.fct_deal_funnel)
+                select 0 as stage_order, 'Lead' as stage, created_date as stage_date, rep_id, channel,
+                    'leads' as funnel_method, count(*) as items
                 from marts.fct_leads
                 group by all
                 union all
-                select 2, 'Qualified', created_date, rep_id, channel, count(*)
-                from marts.fct_deals
-                where stage in ('qualified', 'proposal', 'negotiation', 'won') or days_in_qualified is not null
-                group by all
-                union all
-                select 3, 'Proposal', created_date, rep_id, channel, count(*)
-                from marts.fct_deals
-                where stage in ('proposal', 'negotiation', 'won') or days_in_proposal is not null
-                group by all
-                union all
-                select 4, 'Won', created_date, rep_id, channel, count(*)
-                from marts.fct_deals
-                where is_won
+                select stage_order, stage, created_date, rep_id, channel, funnel_method, count(*)
+                from marts.fct_deal_funnel
                 group by all
             )
 
@@ -345,7 +338,8 @@ def relations() -> tuple[BiRelation, ...]:
                 s.channel,
                 r.team_id,
                 r.region,
-                s.items::bigint as items
+                s.items::bigint as items,
+                s.funnel_method
             from steps as s
             left join reps as r using (rep_id)
             order by s.stage_date, s.stage_order
