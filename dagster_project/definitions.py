@@ -11,10 +11,11 @@ from dagster_project.warehouse import WarehouseResource
 @dg.definitions
 def defs() -> dg.Definitions:
     # Domains are imported here so that settings are read when the definitions are built, not at import.
-    from dagster_project.defs import ingest, intelligence, ops, quality, routes, serving, transform
+    from dagster_project.defs import ingest, intelligence, ops, profile, quality, routes, serving, transform
 
     config = settings()
-    domains = [ingest.build_defs(), transform.build_defs(), intelligence.build_defs(), routes.build_defs()]
+    domains = [ingest.build_defs(), profile.build_defs(), transform.build_defs(), intelligence.build_defs(),
+               routes.build_defs()]
     marts = [key for d in domains for a in d.assets or [] for key in a.keys if key.path[0] == "marts"]
     quality_defs = quality.build_defs(domains)
     checks = [

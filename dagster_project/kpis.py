@@ -31,6 +31,9 @@ class Kpi:
     additive: bool
     target_basis: str
     mature_after_days: int | None = None
+    daily: tuple[str, str | None] | None = None
+    # the optional source of the company profile the KPI needs (orders, ads, activities); None = always there
+    requires: str | None = None
 
     @property
     def target_direction(self) -> str:
@@ -53,7 +56,8 @@ def load(dbt_project_dir: Path) -> dict[str, Kpi]:
             raise KpiRegistryError(f"KPI {kpi_id!r}: format {spec['format']!r} not in {FORMATS}")
         if spec["direction"] not in ("up", "down"):
             raise KpiRegistryError(f"KPI {kpi_id!r}: direction must be up or down, not {spec['direction']!r}")
-        out[kpi_id] = Kpi(id=kpi_id, **{**spec, "levels": tuple(spec["levels"])})
+        out[kpi_id] = Kpi(id=kpi_id, **{**spec, "levels": tuple(spec["levels"]),
+                                        "daily": tuple(spec["daily"]) if spec.get("daily") else None})
     return out
 
 

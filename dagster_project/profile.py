@@ -102,6 +102,14 @@ class Profile(_Strict):
     ad_platforms: dict[str, AdPlatform] = Field(default_factory=dict)
     path: str = Field(default="", exclude=True)
 
+    @field_validator("reporting_currency")
+    @classmethod
+    def _usd_for_now(cls, currency: str) -> str:
+        # the FX reference file gives rates to USD and the marts' amount columns are USD (`*_usd`)
+        if currency != "USD":
+            raise ValueError(f"{currency}: only USD is supported as reporting currency so far (FX rates are to USD)")
+        return currency
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, zone: str) -> str:
@@ -129,6 +137,11 @@ class Profile(_Strict):
         if self.revenue_basis in ("orders", "both") and not self.sources.orders:
             raise ValueError(
                 f"revenue_basis: {self.revenue_basis} needs sources.orders: true (use won_deals without orders)"
+            )
+        if self.revenue_basis == "won_deals" and self.sources.orders:
+            raise ValueError(
+                "revenue_basis: won_deals with sources.orders: true leaves the orders' revenue uncounted; use both "
+                "(orders, plus won deals no order fulfils) or switch sources.orders off"
             )
         return self
 

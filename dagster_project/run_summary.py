@@ -54,9 +54,16 @@ def failure_summary(result: dg.ExecuteInProcessResult) -> list[str]:
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             lines += _check_lines(evaluation)
-    skipped = sorted({event.step_key for event in result.get_step_skipped_events()})
-    if skipped:
-        lines.append(f"not run because of the above: {', '.join(skipped)}")
-        if any("serving" in step for step in skipped):
+    if not result.success:
+        # steps downstream of a failure are not started (no event of theirs), so ask what did run
+        ran = {event.step_key for event in result.all_events if event.step_key}
+        not_run = sorted(node.name for node in result.job_def.nodes if node.name not in ran)
+        if not_run:
+            lines.append(f"not run because of the above: {', '.join(not_run)}")
+        published = any(
+            event.asset_key is not None and event.asset_key.path[0] == "serving"
+            for event in result.get_asset_materialization_events()
+        )
+        if not published:
             lines.append("the serving snapshot was NOT published: dashboards keep the last good snapshot")
     return lines

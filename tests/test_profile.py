@@ -47,6 +47,7 @@ def test_ad_table_is_enabled_only_for_a_listed_platform(tmp_path: Path):
     ("change", "expected"),
     [
         ({"reporting_currency": "usd"}, "reporting_currency"),
+        ({"reporting_currency": "EUR"}, "reporting_currency: EUR: only USD is supported"),
         ({"timezone": "Mars/Olympus"}, "timezone: unknown time zone"),
         ({"revenue_basis": "invoices"}, "revenue_basis"),
         ({"unknown_owner": "drop"}, "unknown_owner"),
@@ -58,6 +59,7 @@ def test_ad_table_is_enabled_only_for_a_listed_platform(tmp_path: Path):
          "lead_channels: sources maps to channels not in `channels`: mail"),
         ({"colour": "blue"}, "colour: unknown key"),
         ({"sources": {"orders": False}}, "revenue_basis: orders needs sources.orders: true"),
+        ({"revenue_basis": "won_deals"}, "revenue_basis: won_deals with sources.orders: true"),
         ({"ad_platforms": {"meta_ads": {"vat_rate": 1.5}}}, "ad_platforms.meta_ads.vat_rate"),
     ],
 )

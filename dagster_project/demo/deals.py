@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dagster_project.demo import planted
 from dagster_project.demo.model import DAY, HOUR
 from dagster_project.demo.org import ALL_CITIES, Org
 
@@ -29,8 +30,9 @@ def simulate_deals(
     t = created[:, None] + np.cumsum(
         gaps, axis=1
     )  # would-be times of qualified, proposal, negotiation, close
-    won = rng.random(n) < np.clip(WIN[channel] * skill, 0.03, 0.85)
+    won = rng.random(n) < np.clip(WIN[channel] * skill * planted.win_factor(org, owner), 0.03, 0.85)
     loss_stage = rng.choice(4, n, p=LOSS_STAGE_P)
+    won, loss_stage = planted.proposal_losses(org, owner, won, loss_stage, rng.random(n))
     reopen = ~won & (rng.random(n) < 0.06)
     t_reopen_gap = np.clip(rng.exponential(10 * DAY, n), DAY, 40 * DAY).astype(np.int64)
     won_again = rng.random(n) < 0.5
@@ -84,16 +86,20 @@ def simulate_deals(
         won_at=won_t,
         channel=channel,
     )
-    activities(rng, keys, created, end_t, owner, account, accounts, acts)
+    activities(rng, keys, created, end_t, owner, account, accounts, acts, org)
 
 
-def activities(rng, keys, start, end, owner, account, accounts, acts):
+def activities(rng, keys, start, end, owner, account, accounts, acts, org=None):
     """Calls, e-mails, meetings and field visits spread over each deal's life; visits carry a location."""
     per_deal = 1 + rng.poisson(3.0, len(keys))
     idx = np.repeat(np.arange(len(keys)), per_deal)
     k = len(idx)
     when = start[idx] + (rng.random(k) * (end[idx] - start[idx])).astype(np.int64)
     kind = rng.choice(4, k, p=(0.40, 0.35, 0.15, 0.10))
+    acc = account[idx]
+    rep = np.where(owner[idx] >= 0, owner[idx], accounts["owner"][acc])
+    if org is not None:
+        kind = planted.meeting_kinds(org, rep, kind, rng.random(k))
     duration = np.select(
         [kind == 0, kind == 1, kind == 2],
         [rng.integers(3, 31, k), rng.integers(1, 6, k), rng.integers(30, 91, k)],
@@ -101,9 +107,7 @@ def activities(rng, keys, start, end, owner, account, accounts, acts):
     )
     outcome = rng.choice(3, k, p=(0.80, 0.07, 0.13))
     outcome = np.where((outcome == 1) & (kind < 2), 2, outcome)  # only meetings and visits can be no-shows
-    acc = account[idx]
     jitter = rng.normal(0, 0.004, (k, 2))
-    rep = np.where(owner[idx] >= 0, owner[idx], accounts["owner"][acc])
     with_deal = rng.random(k) < 0.9
     acts.add(
         time=when,

@@ -9,30 +9,41 @@ from dagster_project.demo.model import DAY, HOUR, Config, stream
 
 FIELD_DAYS_PER_WEEKDAY_SF1 = 8.0  # across the whole organisation, so volumes scale with --scale
 VISITS_PER_DAY = (3, 8)  # inclusive range of visits on a field day
-NEARBY_KM = 25.0  # the day's accounts lie within this distance of the first one
+HOME_KM = 60.0  # a field day's first account lies within this distance of the rep's home
+NEARBY_KM = 20.0  # the day's other accounts lie within this distance of the first one
 DETOUR, SPEED_KMH = 1.3, 40.0
 
 
-def add_field_days(cfg: Config, n_reps: int, accounts, acts) -> None:
+def add_field_days(cfg: Config, home: np.ndarray, accounts, acts) -> None:
     """Append every field day's visits to the activity columns (kind 3, no deal, completed)."""
+    n_reps = len(home)
     created, owner = accounts["created"], accounts["owner"]
     lat, lon = accounts["lat"], accounts["lon"]
+    # each rep's accounts within reach of home, oldest first (a day can use those created before it)
+    reach = []
+    for rep in range(n_reps):
+        mine = np.flatnonzero(owner == rep)
+        mine = mine[_km(home[rep, 0], home[rep, 1], lat[mine], lon[mine]) <= HOME_KM]
+        reach.append(mine[np.argsort(created[mine], kind="stable")])
     weekday0 = (np.datetime64(cfg.start, "D").astype("int64") + 3) % 7  # 1970-01-01 was a Thursday
     for day in range(cfg.days):
         if (weekday0 + day) % 7 >= 5:
             continue
         rng = stream(cfg.seed, "field-days", day)
-        reps = np.flatnonzero(rng.random(n_reps) < FIELD_DAYS_PER_WEEKDAY_SF1 * cfg.scale / n_reps)
-        for rep in reps:
-            mine = np.flatnonzero((owner == rep) & (created < day * DAY))
+        # the number of field days follows the scale; reps without enough accounts nearby are passed over
+        wanted = int(rng.poisson(FIELD_DAYS_PER_WEEKDAY_SF1 * cfg.scale))
+        for rep in rng.permutation(n_reps):
+            if wanted == 0:
+                break
+            mine = reach[rep][created[reach[rep]] < day * DAY]
             if len(mine) < VISITS_PER_DAY[0]:
                 continue
             anchor = rng.choice(mine)
-            km = _km(lat[anchor], lon[anchor], lat[mine], lon[mine])
-            near = mine[km <= NEARBY_KM]
+            near = mine[_km(lat[anchor], lon[anchor], lat[mine], lon[mine]) <= NEARBY_KM]
             k = min(len(near), int(rng.integers(VISITS_PER_DAY[0], VISITS_PER_DAY[1] + 1)))
             if k < VISITS_PER_DAY[0]:
                 continue
+            wanted -= 1
             order = rng.choice(near, k, replace=False)  # booking order, unrelated to geography
             duration = rng.integers(30, 76, k)
             clock = day * DAY + int(8.5 * HOUR) + int(rng.integers(0, 45 * 60))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
+from dagster_project.demo import planted
 from dagster_project.demo.ads import Campaigns, DaySpend, day_spend
 from dagster_project.demo.deals import simulate_deals
 from dagster_project.demo.field_days import add_field_days
@@ -166,7 +167,7 @@ def simulate(cfg: Config, org: Org, campaigns: Campaigns, progress: bool = False
         pool_end[day] = accounts.n
         _direct_deals(cfg, org, day, pool, deal_key, accounts, deals, events, acts)
         deal_key = deals.n
-    add_field_days(cfg, org.n_reps, accounts, acts)
+    add_field_days(cfg, org.home[: org.n_reps], accounts, acts)
     return Crm(
         accounts={k: accounts[k].copy() for k in accounts.cols},
         leads=leads.done(),
@@ -229,8 +230,9 @@ def _day_leads(
     rep = rng.choice(org.n_reps, n, p=org.rep_capacity)
     assigned = rng.random(n) < 0.85
     qualified = rng.random(n) < QUALIFY[channel]
-    t_qual = created + np.clip(rng.exponential(1.5 * DAY, n), HOUR, 7 * DAY).astype(np.int64)
-    conv_p = LEAD_TO_DEAL[channel] / QUALIFY[channel]
+    wait = rng.exponential(1.5 * DAY, n) * planted.contact_pace(org, rep)
+    t_qual = created + np.clip(wait, HOUR, 7 * DAY).astype(np.int64)
+    conv_p = LEAD_TO_DEAL[channel] / QUALIFY[channel] * planted.touch_factor(t_qual - created)
     if day in LOW_CONVERSION_DAYS:
         conv_p = conv_p * LOW_CONVERSION_FACTOR
     converted = qualified & (rng.random(n) < conv_p)

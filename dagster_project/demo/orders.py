@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dagster_project.demo import planted
 from dagster_project.demo.crm import Ids
 from dagster_project.demo.funnel import Crm, n_base_accounts
 from dagster_project.demo.model import (
@@ -254,7 +255,7 @@ def materialise(
     ids_a, day_a = cust.pool_account
     pool_a = ids_a[: np.searchsorted(day_a, day)]
     rep = p.group == 1
-    customer[rep] = pool_a[rng.integers(0, len(pool_a), int(rep.sum()))]
+    customer[rep] = planted.repeat_customers(cfg.seed, rng, pool_a, day, int(rep.sum()))
     ids_w, day_w = cust.pool_web
     pool_w = ids_w[: np.searchsorted(day_w, day)]
     old_web = (p.group == 2) & ~p.web_new

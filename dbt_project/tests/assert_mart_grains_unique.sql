@@ -7,6 +7,7 @@
     'kpi_scorecard': ['scope_level', 'scope_id', 'period_grain', 'period_start', 'kpi_name', 'target_id'],
     'fct_ad_spend': ['spend_date', 'platform', 'campaign_id'],
     'dim_rep_teams': ['rep_id', 'valid_from'],
+    'fct_deal_funnel': ['deal_id', 'stage'],
 } %}
 {%- for model, columns in grains.items() %}
 select '{{ model }}' as model_name, count(*) as rows_per_grain

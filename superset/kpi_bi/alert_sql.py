@@ -14,17 +14,6 @@ LISTING_COLUMNS = ("kpi", "scope", "period", "value", "threshold", "status", "no
 DAILY_SCOPE_COLUMNS = {"company": "'company'", "team": "team_id", "rep": "rep_id", "channel": "channel",
                        "region": "region"}
 
-# KPIs that change_vs_previous can recompute over day windows: (numerator, denominator or None for a sum).
-DAILY_MEASURES = {
-    "conversion_lead_to_deal": ("leads_with_deal", "leads"),
-    "conversion_deal_to_won": ("won_count", "deals_created"),
-    "win_rate_by_count": ("won_count", "won_count + lost_count"),
-    "win_rate_by_amount": ("won_amount_usd", "won_amount_usd + lost_amount_usd"),
-    "net_revenue_usd": ("net_revenue_usd", None),
-    "leads": ("leads", None),
-    "deals_created": ("deals_created", None),
-    "new_customers": ("new_customers", None),
-}
 
 SCOPE_LEVELS = ("company", "team", "rep", "channel", "region")
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -183,8 +172,10 @@ def _change_vs_previous(alert: dict[str, Any], registry: dict[str, dict[str, Any
     key = alert["key"]
     spec = _kpi(alert, registry)
     kpi = spec["id"]
-    if kpi not in DAILY_MEASURES:
-        raise AlertConfigError(f"alert {key!r}: change_vs_previous supports {sorted(DAILY_MEASURES)}, not {kpi!r}")
+    # the registry's `daily` says how a KPI is recomputed over any run of days from kpi_sales_daily
+    if not spec.get("daily"):
+        daily = sorted(k for k, v in (registry or kpis.load()).items() if v.get("daily"))
+        raise AlertConfigError(f"alert {key!r}: change_vs_previous supports {daily}, not {kpi!r}")
     level, ids = _scope(alert)
     cond = alert["condition"]
     beyond = _number(cond.get("beyond"), "beyond", key)
@@ -199,7 +190,7 @@ def _change_vs_previous(alert: dict[str, Any], registry: dict[str, dict[str, Any
     direction = cond.get("direction", "down")
     if direction not in ("down", "up"):
         raise AlertConfigError(f"alert {key!r}: direction must be down or up, not {direction!r}")
-    num, den = DAILY_MEASURES[kpi]
+    num, den = spec["daily"]
     scope_col = DAILY_SCOPE_COLUMNS[level]
 
     def window(lo: int, hi: int) -> str:

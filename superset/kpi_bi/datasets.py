@@ -14,6 +14,21 @@ from kpi_bi.metrics import count_metric, kpi_metrics, model_columns
 
 TEMPORAL_TYPES = ("DATE", "TIMESTAMP")
 
+# Table headers of the columns people read (a KPI column's header is its registry label and unit).
+COLUMN_HEADERS = {
+    "period_start": "Period", "month_start": "Month", "date_day": "Day", "period_label": "Period",
+    "kpi_label": "KPI", "value_display": "Value", "target_display": "Target", "actual_display": "Actual",
+    "status_label": "Status", "status_reason": "Why", "attainment": "Attainment", "pace_to_target": "Pace to target",
+    "maturity_note": "Note", "vs_previous_period": "vs same days previous month", "vs_last_year": "vs same days last year",
+    "scope_name": "Scope", "owner_name": "Owner", "full_name": "Rep", "team_name": "Team", "region": "Region",
+    "channel": "Channel", "rep_id": "Rep id", "team_id": "Team id", "freshness": "Freshness", "age_hours": "Age (hours)",
+    "won_count": "Deals won", "activities": "Activities",
+    "team_median_net_revenue_usd": "Team median net revenue (USD)",
+    "team_median_win_rate_by_count": "Team median win rate",
+    "team_median_sales_cycle_days": "Team median sales cycle (days)",
+    "team_median_activities": "Team median activities",
+}
+
 
 def describe(serving_path: Path, dataset: dict[str, Any]) -> list[tuple[str, str]]:
     """(column, DuckDB type) of a dataset's table or SQL as the serving snapshot has them now."""
@@ -42,7 +57,7 @@ def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[s
         doc = documented.get(name, {})
         columns.append({
             "column_name": name,
-            "verbose_name": heading(registry[name]) if name in registry else None,
+            "verbose_name": heading(registry[name]) if name in registry else COLUMN_HEADERS.get(name),
             "is_dttm": duck_type.upper().startswith(TEMPORAL_TYPES),
             "is_active": True,
             "type": duck_type,

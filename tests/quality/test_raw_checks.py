@@ -27,7 +27,8 @@ def test_clean_window_passes_every_check(warehouse):
                              with_downstream=True)
     evaluations = _evaluations(result)
     assert result.success
-    assert len(evaluations) == 17  # with a volume_trend (drop) warning on each orders table
+    # with a volume_trend (drop) warning on each orders table and a quarantine_share check on each table
+    assert len(evaluations) == 20
     assert {k: e.passed for k, e in evaluations.items() if not e.passed} == {}
     assert "marts/downstream" in _materialized(result)
 
@@ -42,6 +43,18 @@ def test_negative_amounts_fail_the_blocking_values_check(warehouse):
     assert values.severity == dg.AssetCheckSeverity.ERROR
     assert values.metadata["observed_value"].value > 0
     assert "expect_column_values_to_be_between(line_amount)" in values.metadata["failed_expectations"].value
+    # the failure in words: rule, column, how many rows, up to five samples with their file and line
+    with duckdb.connect(warehouse.path, read_only=True) as con:
+        broken = con.execute("select count(*) from raw.orders_order_lines where _partition_date = $d and "
+                             "line_amount < 0", {"d": DAY}).fetchone()[0]
+        [(logged,)] = con.execute("select message from health.check_results where asset_key = "
+                                  "'raw/orders_order_lines' and check_name = 'values'").fetchall()
+    message = values.metadata["failure"].value
+    assert message == logged == values.description
+    assert f"raw.orders_order_lines: rule 'line_amount must be at least 0' broken by {broken} rows in column " \
+           "line_amount; e.g. " in message
+    # database rows have no line number: the sample names the table and the row's id
+    assert message.count("orders:order_lines (id=") == 5 and "line_amount=-" in message
     assert not result.success
     assert "marts/downstream" not in _materialized(result)
     # the day before is untouched, so the same check passes on it
@@ -55,6 +68,8 @@ def test_a_missing_required_column_fails_schema_and_values(warehouse):
     evaluations = _evaluations(result)
     assert not evaluations[("orders_orders", "schema")].passed
     assert evaluations[("orders_orders", "schema")].metadata["observed_value"].value == 1
+    assert "raw.orders_orders: rule 'every contracted column exists with its type' broken by 1 column: status " \
+           "is missing (expected VARCHAR)" in evaluations[("orders_orders", "schema")].metadata["failure"].value
     assert not evaluations[("orders_orders", "values")].passed
     assert "marts/downstream" not in _materialized(result)
 
@@ -76,6 +91,8 @@ def test_ten_times_the_usual_volume_fails_the_volume_check(warehouse):
     assert not volume.passed
     assert volume.severity == dg.AssetCheckSeverity.ERROR
     assert volume.metadata["observed_value"].value > 5
+    assert "raw.orders_orders: rule 'rows loaded a day between 0× and 5× the median of the 7 days before' broken " \
+           f"on 1 day (column _partition_date); e.g. {DAY}: " in volume.metadata["failure"].value
     assert "marts/downstream" not in _materialized(result)
 
 
@@ -117,3 +134,23 @@ def test_a_missing_table_is_a_failed_check_not_a_crash(warehouse):
     assert not volume.passed
     assert "orders_order_lines" in volume.metadata["error"].value
     assert evaluations[("orders_orders", "volume")].passed
+
+
+def test_an_ad_platform_whose_reports_stop_does_not_block(warehouse):
+    with duckdb.connect(warehouse.path) as con:
+        # the company stopped buying on the platform: no report from the 12th on
+        con.execute("delete from raw.ads_google_ads where _partition_date >= $d", {"d": DAY})
+    result = run_with_checks(warehouse, [("raw", "ads_google_ads")], "2024-12-10", "2024-12-16",
+                             with_downstream=True)
+    evaluations = _evaluations(result)
+    assert evaluations[("ads_google_ads", "volume")].passed
+    assert result.success and "marts/downstream" in _materialized(result)
+
+
+def test_a_gap_before_the_platforms_last_report_still_blocks(warehouse):
+    with duckdb.connect(warehouse.path) as con:
+        con.execute("delete from raw.ads_google_ads where _partition_date = $d", {"d": DAY})
+    result = run_with_checks(warehouse, [("raw", "ads_google_ads")], "2024-12-10", "2024-12-16",
+                             with_downstream=True)
+    assert not _evaluations(result)[("ads_google_ads", "volume")].passed
+    assert "marts/downstream" not in _materialized(result)

@@ -28,23 +28,36 @@ def test_every_relation_is_in_the_snapshot(serving):
         "select table_name, table_type from information_schema.tables where table_schema = ?", [bi.SCHEMA]
     ).fetchall())
     kinds = {"view": "VIEW", "table": "BASE TABLE"}
-    assert found == {r.name: kinds[r.materialized] for r in bi.RELATIONS}
+    assert found == {r.name: kinds[r.materialized] for r in bi.relations()}
 
 
 def test_funnel_items_are_the_distinct_leads_and_deals_of_each_stage(serving):
+    # the fixture's deals all have a stage history: a deal reached a stage when it visited it or a later one (or is
+    # in it now), or won
     direct = _rows(serving, """
         select 'Lead', rep_id, channel, count(distinct lead_id) from marts.fct_leads group by all
         union all
-        select 'Qualified', rep_id, channel, count(distinct deal_id) from marts.fct_deals
-        where stage in ('qualified', 'proposal', 'negotiation', 'won') or days_in_qualified is not null group by all
+        select 'new', rep_id, channel, count(distinct deal_id) from marts.fct_deals where not is_excluded group by all
         union all
-        select 'Proposal', rep_id, channel, count(distinct deal_id) from marts.fct_deals
-        where stage in ('proposal', 'negotiation', 'won') or days_in_proposal is not null group by all
+        select 'qualified', rep_id, channel, count(distinct deal_id) from marts.fct_deals
+        where not is_excluded and (is_won or stage in ('qualified', 'proposal', 'negotiation')
+            or days_in_qualified is not null or days_in_proposal is not null or days_in_negotiation is not null)
+        group by all
         union all
-        select 'Won', rep_id, channel, count(distinct deal_id) from marts.fct_deals where is_won group by all
+        select 'proposal', rep_id, channel, count(distinct deal_id) from marts.fct_deals
+        where not is_excluded and (is_won or stage in ('proposal', 'negotiation') or days_in_proposal is not null
+            or days_in_negotiation is not null) group by all
+        union all
+        select 'negotiation', rep_id, channel, count(distinct deal_id) from marts.fct_deals
+        where not is_excluded and (is_won or stage = 'negotiation' or days_in_negotiation is not null) group by all
+        union all
+        select 'won', rep_id, channel, count(distinct deal_id) from marts.fct_deals where is_won and not is_excluded
+        group by all
     """)
     assert direct
     assert _rows(serving, "select stage, rep_id, channel, sum(items) from bi.funnel_stages group by all") == direct
+    methods = serving.execute("select distinct funnel_method from bi.funnel_stages order by 1").fetchall()
+    assert methods == [("leads",), ("stage_history",)]
 
 
 def test_team_medians_are_over_every_rep_of_the_team(serving):

@@ -55,7 +55,7 @@ def build_serving(workdir: Path) -> Path:
         publish_snapshot(con, serving, ["marts"], {
             "build_info": build_info, "check_results": checks,
             "source_freshness": freshness, "quarantine_summary": quarantine,
-        }, bi.RELATIONS)
+        }, bi.relations())
     return serving
 
 

@@ -30,6 +30,7 @@ def main() -> None:
     import dagster as dg
 
     from dagster_project.defs.ingest import build_defs
+    from dagster_project.defs.profile import build_defs as build_profile_defs
     from dagster_project.environment import settings
     from dagster_project.warehouse import WarehouseResource
 
@@ -40,7 +41,7 @@ def main() -> None:
     assets = list(build_defs().assets)
     resources = {"warehouse": WarehouseResource(path=str(settings().warehouse_path))}
     daily = [a for a in assets if a.partitions_def is not None]
-    whole = [a for a in assets if a.partitions_def is None]
+    whole = [a for a in assets if a.partitions_def is None] + list(build_profile_defs().assets)
     dg.materialize(daily, resources=resources, tags={RANGE_START_TAG: args.start, RANGE_END_TAG: args.end})
     dg.materialize(whole, resources=resources)
 

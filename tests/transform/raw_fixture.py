@@ -8,6 +8,12 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 
+from dagster_project.defs.profile.tables import write_profile_tables
+from dagster_project.environment import REPO_ROOT
+from dagster_project.profile import Profile, load_profile
+
+DEMO_PROFILE = REPO_ROOT / "profiles" / "demo.yaml"
+
 START = date(2024, 12, 1)
 TEAMS = {"team_01": ("Alpha", "North"), "team_02": ("Beta", "Central"), "team_03": ("Gamma", "South")}
 CAMPAIGNS = {
@@ -199,10 +205,13 @@ DATE_COLUMNS = {"hire_date", "expected_close_date", "day", "date_start", "date",
                 "period_end", "_partition_date"}
 
 
-def write_raw(path: str, tables: dict[str, pd.DataFrame], until: date | None = None) -> None:
-    """(Re)write schema raw of the DuckDB file, keeping only partitions up to `until` (reference tables whole)."""
+def write_raw(path: str, tables: dict[str, pd.DataFrame], until: date | None = None,
+              profile: Profile | None = None) -> None:
+    """(Re)write schema raw of the DuckDB file, keeping only partitions up to `until` (reference tables whole),
+    and the profile schema from `profile` (the demo's by default)."""
     con = duckdb.connect(path)
     try:
+        write_profile_tables(con, profile or load_profile(DEMO_PROFILE))
         con.execute("create schema if not exists raw")
         for name, frame in tables.items():
             df = frame.copy()

@@ -10,9 +10,9 @@ from dagster_project.defs.transform.assets import partition_window_env
 from dagster_project.warehouse import WarehouseResource
 
 MARTS = {"dim_date", "dim_reps", "dim_rep_teams", "dim_accounts", "dim_campaigns", "fct_orders", "fct_deals",
-         "fct_leads", "fct_ad_spend", "fct_activities", "kpi_sales_daily", "kpi_monthly", "kpi_channel_monthly",
-         "kpi_target_attainment", "kpi_scorecard", "route_accounts", "route_reps", "route_field_visits",
-         "route_location_issues"}
+         "fct_deal_funnel", "fct_leads", "fct_ad_spend", "fct_activities", "kpi_sales_daily", "kpi_monthly",
+         "kpi_channel_monthly", "kpi_target_attainment", "kpi_scorecard", "route_accounts", "route_reps",
+         "route_field_visits", "route_location_issues", "rep_analysis"}
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +43,9 @@ def test_staging_reads_the_ingest_assets(graph):
 def test_error_tests_are_blocking_checks(graph):
     checks = list(graph.asset_check_keys)
     assert len(checks) > 40
-    blocking = [graph.get_check_spec(key).blocking for key in checks]
-    assert all(blocking)
+    # a channel without its own CAC threshold leaves a KPI unjudged, not a number wrong: that test only warns
+    warnings = {k.name for k in checks if not graph.get_check_spec(k).blocking}
+    assert warnings == {"assert_channel_cac_has_a_threshold"}
     scorecard = {k.name for k in checks if k.asset_key == dg.AssetKey(["marts", "kpi_scorecard"])}
     assert "not_null_kpi_scorecard_status" in scorecard
 

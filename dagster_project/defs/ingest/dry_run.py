@@ -9,7 +9,7 @@ import duckdb
 from dagster_project.defs.ingest.load import stage_files
 from dagster_project.defs.ingest.loader import LookupFileError, TableLoad, known_currencies
 from dagster_project.defs.ingest.readers import HeaderError
-from dagster_project.defs.ingest.spec import DAY_IN_PATH, SpecError, builtin_specs, read_mapping
+from dagster_project.defs.ingest.spec import DAY_IN_PATH, SpecError, read_mapping
 
 SAMPLE_LINES = 5
 
@@ -29,7 +29,11 @@ def dry_run(mapping: Path, export: Path | None, sources_dir: Path, rows: int = 5
     export = export or newest_export(spec, sources_dir)
     if export is None:
         return False, f"{mapping}: no file under {sources_dir} matches files: {spec.files} (name an EXPORT)"
-    canonical = builtin_specs()[spec.target_table]
+    # the rules of the data contract: the format spec with the company profile's vocabulary (its stages, …)
+    from dagster_project.contract import raw_contract
+    from dagster_project.profile import load_profile
+
+    canonical = raw_contract(load_profile())[spec.target_table]
     day = DAY_IN_PATH.search(export.name)
     out = [f"{mapping} → raw.{spec.target_table}, reading {export}"]
     with duckdb.connect() as con:

@@ -23,6 +23,7 @@ from dagster_project.defs.ingest.loader import (
 from dagster_project.defs.ingest.orders import engine_for, read_window
 from dagster_project.defs.ingest.readers import HeaderError, read_file
 from dagster_project.defs.ingest.spec import SourceSpec, SpecError, builtin_specs, load_mappings
+from dagster_project.profile import load_profile
 
 FLUSH_ROWS = 100_000
 
@@ -150,9 +151,14 @@ def load_tables(
 ) -> dict[str, LoadCounts]:
     """Load `tables` for the window (None = unpartitioned, reloaded whole) in one transaction.
 
-    Any error — a header that cannot be mapped, an unreachable database — rolls the whole load back.
+    Any error — a header that cannot be mapped, an unreachable database — rolls the whole load back. A table the
+    company profile does not feed (its source switched off) is created empty and nothing is read for it.
     """
+    # the contract reads this package's format specs, so it is imported when used, not with the package
+    from dagster_project.contract import raw_contract
+
     builtin = builtin_specs()
+    contract = raw_contract(load_profile())
     specs = specs_for(tables, mappings_dir)
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     con.execute("set TimeZone = 'UTC'")
@@ -165,10 +171,11 @@ def load_tables(
     con.execute("begin transaction")
     try:
         for table, table_specs in specs.items():
-            load = TableLoad(con, builtin[table], currencies)
+            load = TableLoad(con, contract[table], currencies)
             ignored: list[Ignored] = []
             present: list[bool] = []
-            for spec in table_specs:
+            # a table the company profile does not feed is emptied for the window, and nothing is read for it
+            for spec in table_specs if expected(table) else []:
                 if spec.format == "sql":
                     engine = engine or engine_for(orders_db_url or "")
                     assert window is not None

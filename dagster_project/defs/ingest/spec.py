@@ -32,6 +32,8 @@ class ColumnSpec:
     type: str = "varchar"
     required: bool = False
     accepted: tuple[str, ...] = ()
+    # a list of the company profile (dagster_project/contract.py fills `accepted` from it), e.g. deal_stages
+    accepted_from: str | None = None
     min: float | None = None
     currency: bool = False
     date_format: str | tuple[str, ...] | None = None

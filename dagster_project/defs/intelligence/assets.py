@@ -52,8 +52,10 @@ def score_columns(spec: ScoreSpec) -> dict[str, str]:
 def backtest_markdown(card: dict) -> str:
     """The backtest as a table: every window, model against baseline."""
     lines = [
-        "| test window | rows | pos | ROC-AUC model / base | PR-AUC model / base | top-decile lift model / base "
-        "| Brier model / base |",
+        (
+            "| test window | rows | pos | ROC-AUC model / base | PR-AUC model / base | top-decile lift model / base "
+            "| Brier model / base |"
+        ),
         "|---|---|---|---|---|---|---|",
     ]
 
@@ -157,7 +159,7 @@ def write_scores(con, spec: ScoreSpec, frame: pd.DataFrame) -> None:
         + ", ".join(f"{c} {t}" for c, t in cols.items()) + ")"
     )
     if len(frame):
-        frame = frame[list(cols)]  # noqa: F841 - read by DuckDB's replacement scan
+        frame = frame[list(cols)]
         con.execute(f"insert into marts.score_{spec.name} select * from frame")
 
 
@@ -272,3 +274,47 @@ def _has_table(con, schema: str, table: str) -> bool:
     return bool(con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
     ).fetchone()[0])
+
+
+SUGGESTIONS_DDL = """
+create or replace table marts.rep_suggestions (
+    suggestion_id varchar, rep_id varchar, period_start date, period_end date, rule_id varchar, step varchar,
+    material boolean, suggestion_rank integer, suggestion varchar, evidence varchar, revenue_at_stake_usd double,
+    record_count integer, records varchar, generated_at timestamp)
+"""
+
+
+def build_suggestions_asset() -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["marts", "rep_suggestions"],
+        deps=[dg.AssetKey(["marts", "rep_analysis"]), dg.AssetKey(["features", "feat_leads"]),
+              dg.AssetKey(["features", "feat_deals"]), score_key(SPECS[0])],
+        group_name="intelligence",
+        kinds={"duckdb"},
+        pool=WRITER_POOL,
+        owners=["team:data-engineering"],
+        description="Each rep's suggestions (rules in intelligence/suggestions.yaml): the gaps to the median rep "
+        "ranked by revenue at stake, with evidence and the records to act on, then the accounts to call first.",
+    )
+    def rep_suggestions(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        from dagster_project.defs.intelligence.suggestions import load_rules, suggest
+
+        rules, call_first = load_rules()
+        generated_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        with warehouse.connect() as con:
+            analysis = con.execute("select * from marts.rep_analysis").df()
+            leads = con.execute("select * from features.feat_leads where is_current").df()
+            deals = con.execute("select * from features.feat_deals where is_current").df()
+            accounts = con.execute("select * from marts.score_accounts").df()
+            frame = suggest(analysis, leads, deals, accounts, rules, call_first).assign(generated_at=generated_at)
+            con.execute(SUGGESTIONS_DDL)
+            if len(frame):
+                con.execute("insert into marts.rep_suggestions select * from frame")
+        material = frame[frame["material"]] if len(frame) else frame
+        return dg.MaterializeResult(metadata={
+            "suggestions": len(frame),
+            "material": len(material),
+            "reps_with_material": int(material["rep_id"].nunique()) if len(material) else 0,
+        })
+
+    return rep_suggestions

@@ -168,7 +168,7 @@ def metrics(labels: np.ndarray, p: np.ndarray) -> dict:
     top = np.argsort(-p, kind="stable")[: max(1, len(p) // 10)]
     base = labels.mean()
     return {
-        "rows": int(len(labels)),
+        "rows": len(labels),
         "positives": int(labels.sum()),
         "roc_auc": float(roc_auc_score(labels, p)) if both else None,
         "pr_auc": float(average_precision_score(labels, p)) if both else None,
@@ -224,7 +224,7 @@ def backtest(spec: ScoreSpec, rows: pd.DataFrame) -> list[dict]:
             "train_until": train_until.date().isoformat(),
             "test_from": test_from.date().isoformat(),
             "test_to": test_to.date().isoformat(),
-            "train_rows": int(len(train)),
+            "train_rows": len(train),
             "model": metrics(y, p_model),
             "baseline": metrics(y, p_base),
             "reliability": reliability(y, p_model),
@@ -269,7 +269,7 @@ def train(spec: ScoreSpec, rows: pd.DataFrame) -> Model:
         "data_window": {
             "first_scoring_date": labelled["scoring_date"].min().date().isoformat(),
             "last_scoring_date": labelled["scoring_date"].max().date().isoformat(),
-            "rows": int(len(labelled)),
+            "rows": len(labelled),
             "positives": int(labelled["label"].sum()),
         },
         "features": {"numeric": list(spec.numeric), "categorical": list(spec.categorical)},

@@ -15,6 +15,7 @@ SAME_FACT = {
     "days_since_last_order": "order_recency",
     "avg_days_between_orders": "order_recency",
     "overdue_ratio": "order_recency",
+    "days_until_due": "order_recency",
     "channel": "channel",
     "channel_rate": "channel",
     "channel_rate_ratio": "channel",
@@ -33,7 +34,7 @@ def item_values(spec: ScoreSpec, rows: pd.DataFrame) -> pd.Series:
     if spec.value == "average_order":
         per_order = rows["revenue_365d_usd"].astype(float) / rows["orders_365d"].replace(0, np.nan).astype(float)
         typical = per_order.median()
-        return per_order.fillna(typical if typical == typical else 0.0)
+        return per_order.fillna(0.0 if pd.isna(typical) else typical)
     raise ValueError(f"unknown value rule {spec.value}")
 
 

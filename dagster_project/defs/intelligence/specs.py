@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 
 @dataclass(frozen=True)
 class ScoreSpec:
@@ -27,10 +29,13 @@ ACCOUNTS = ScoreSpec(
         "tenure_days",
         "orders_365d",
         "orders_90d",
+        "orders_30d",
+        "orders_per_30d",
         "revenue_365d_usd",
         "days_since_last_order",
         "avg_days_between_orders",
         "overdue_ratio",
+        "days_until_due",
         "activities_30d",
         "activities_90d",
         "days_since_last_activity",
@@ -87,46 +92,47 @@ def _days(v: float) -> str:
     return f"{v:.0f} day" + ("" if round(v) == 1 else "s")
 
 
+def _missing(v) -> bool:
+    return v is None or bool(pd.isna(v))
+
+
 def describe(feature: str, row: dict) -> str:
     """A feature's value for one item in words, e.g. "no order for 41 days, usually orders every 30"."""
     v = row.get(feature)
-    missing = v is None or (isinstance(v, float) and v != v)
-    if feature in ("days_since_last_order", "avg_days_between_orders", "overdue_ratio"):
+    if feature in ("days_since_last_order", "avg_days_between_orders", "overdue_ratio", "days_until_due"):
         last, every = row.get("days_since_last_order"), row.get("avg_days_between_orders")
-        if last is None or last != last:
+        if _missing(last):
             return "no order in the last year"
-        text = f"no order for {_days(last)}"
-        if every is not None and every == every:
-            text += f", usually orders every {every:.0f}"
-        return text
+        return f"no order for {_days(last)}" + ("" if _missing(every) else f", usually orders every {every:.0f}")
     if feature == "days_since_last_activity":
-        return "no contact in the last 90 days" if missing else f"no contact for {_days(v)}"
+        return "no contact in the last 90 days" if _missing(v) else f"no contact for {_days(v)}"
     if feature in ("activities_30d", "activities_90d", "activities_total"):
         window = {"activities_30d": " in the last 30 days", "activities_90d": " in the last 90 days"}.get(feature, "")
-        return f"{0 if missing else v:.0f} contacts{window}"
-    if feature in ("orders_365d", "orders_90d"):
-        return f"{0 if missing else v:.0f} orders in the last {'year' if feature == 'orders_365d' else '90 days'}"
+        return f"{0 if _missing(v) else v:.0f} contacts{window}"
+    if feature in ("orders_365d", "orders_90d", "orders_30d"):
+        window = {"orders_365d": "year", "orders_90d": "90 days", "orders_30d": "30 days"}[feature]
+        return f"{0 if _missing(v) else v:.0f} orders in the last {window}"
+    if feature == "orders_per_30d":
+        return f"orders {0 if _missing(v) else v:.1f} times a month"
     if feature == "revenue_365d_usd":
-        return f"{0 if missing else v:,.0f} USD of orders in the last year"
+        return f"{0 if _missing(v) else v:,.0f} USD of orders in the last year"
     if feature == "tenure_days":
-        return f"customer for {_days(v)}" if not missing else "new customer"
+        return "new customer" if _missing(v) else f"customer for {_days(v)}"
     if feature in ("owner_win_rate", "owner_closed_deals"):
         rate = row.get("owner_win_rate")
-        return f"its owner wins {rate:.0%} of closed deals" if rate == rate and rate is not None else "owner without history"
+        return "owner without history" if _missing(rate) else f"its owner wins {rate:.0%} of closed deals"
     if feature == "channel" and "channel_rate_ratio" not in row:
         return f"from {v}"
     if feature in ("channel", "channel_rate", "channel_rate_ratio", "channel_history_leads"):
-        ratio = row.get("channel_rate_ratio")
-        name = row.get("channel") or "its channel"
-        if ratio is None or ratio != ratio:
+        ratio, name = row.get("channel_rate_ratio"), row.get("channel") or "its channel"
+        if _missing(ratio):
             return f"from {name}, a channel without conversion history yet"
         return f"from {name}, a channel that converts {ratio:.1f}× the average"
     if feature == "age_days":
         return f"open for {_days(v)}"
     if feature in ("days_to_first_touch", "is_touched"):
-        return "not touched yet" if row.get("days_to_first_touch") is None or row.get(
-            "days_to_first_touch") != row.get("days_to_first_touch") else (
-            f"first touched {row['days_to_first_touch']:.1f} days after it arrived")
+        touch = row.get("days_to_first_touch")
+        return "not touched yet" if _missing(touch) else f"first touched {touch:.1f} days after it arrived"
     if feature == "stage":
         return f"in stage {v}"
     if feature == "days_in_stage":
@@ -134,11 +140,11 @@ def describe(feature: str, row: dict) -> str:
     if feature == "stage_changes":
         return f"{v:.0f} stage changes so far"
     if feature == "days_to_expected_close":
-        if missing:
+        if _missing(v):
             return "no expected close date"
         return f"expected to close in {_days(v)}" if v >= 0 else f"{_days(-v)} past its expected close date"
     if feature == "amount_usd":
-        return "no amount" if missing else f"worth {v:,.0f} USD"
+        return "no amount" if _missing(v) else f"worth {v:,.0f} USD"
     if feature == "has_campaign":
         return "came from a paid campaign" if v else "not from a paid campaign"
     if feature == "has_owner":

@@ -12,6 +12,7 @@ import duckdb
 
 from dagster_project.defs.quality.data_docs import write_index
 from dagster_project.defs.quality.gx_runner import runner_for
+from dagster_project.defs.quality.messages import expectation_failures
 from dagster_project.defs.quality.results import CheckResultRow, latest, record
 from dagster_project.defs.quality.suites.base import CheckSpec
 from dagster_project.environment import settings
@@ -60,12 +61,21 @@ def _evaluate(
     observed = spec.observe(frame, validation.result.results) if validation is not None else None
     stats = validation.result.statistics if validation is not None else {}
     failed = validation.failed if validation is not None else []
+    passed = validation is not None and validation.success
+    message = None
+    if not passed:
+        if validation is None:
+            message = f"{asset_name}: check '{spec.name}' could not run: {error}"
+        else:
+            explain = spec.explain or expectation_failures
+            lines = explain(asset_name, frame, validation.result.results)
+            message = "\n".join(lines) or f"{asset_name}: {spec.description}"
     row = CheckResultRow(
         check_name=spec.name,
         asset_key=asset_key.to_user_string(),
         severity="ERROR" if spec.blocking else "WARN",
         blocking=spec.blocking,
-        passed=validation is not None and validation.success,
+        passed=passed,
         partition_start=start if window else None,
         partition_end=last_day if window else None,
         observed_value=observed,
@@ -77,6 +87,7 @@ def _evaluate(
         docs_path=str(validation.page) if validation is not None else None,
         run_id=context.run.run_id,
         checked_at=datetime.now(UTC).replace(tzinfo=None),
+        message=message,
     )
     metadata: dict[str, object] = {
         "partition_window": f"{start}..{last_day}" if window else "whole table",
@@ -91,6 +102,8 @@ def _evaluate(
         metadata["data_docs_url"] = dg.MetadataValue.url(Path(validation.page).as_uri())
     if error:
         metadata["error"] = error
+    if message:
+        metadata["failure"] = dg.MetadataValue.text(message)
     return row, metadata
 
 
@@ -121,6 +134,8 @@ def run_checks(
             passed=row.passed,
             severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN,
             metadata={**metadata, "data_docs_index": dg.MetadataValue.path(str(index))},
+            # the failure in words (rule, column, rows, samples with file and line); `kpi build` prints it
+            description=row.message,
         )
 
 

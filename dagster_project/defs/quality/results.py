@@ -28,8 +28,11 @@ create table if not exists {TABLE} (
     error varchar,
     docs_path varchar,
     run_id varchar not null,
-    checked_at timestamp not null
+    checked_at timestamp not null,
+    message varchar
 );
+-- a warehouse from before the failure messages gets the column
+alter table {TABLE} add column if not exists message varchar;
 """
 
 
@@ -53,6 +56,8 @@ class CheckResultRow:
     docs_path: str | None
     run_id: str
     checked_at: datetime
+    # a failed check in words: the rule, the column, how many rows and up to five sample rows (null when passed)
+    message: str | None = None
 
 
 def record(con: duckdb.DuckDBPyConnection, row: CheckResultRow) -> None:

@@ -107,7 +107,7 @@ def build_serving_asset(
             }
             if extra_checks is not None:
                 health["expectation_results"] = extra_checks
-            counts = publish_snapshot(con, serving_path, ["marts"], health, bi.RELATIONS)
+            counts = publish_snapshot(con, serving_path, ["marts"], health, bi.relations())
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(serving_path)),

@@ -60,17 +60,30 @@ def source_freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def quarantine_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Quarantined rows by target table, partition day and reason."""
-    if "quarantine" not in tables_in_schema(con, "raw"):
+    """Rows set aside, by table, partition day and reason: quarantined at ingest (raw.quarantine) and kept but
+    excluded from the KPIs in a mart (a mart row flagged `is_excluded` with its `exclusion_reason`)."""
+    parts = []
+    if "quarantine" in tables_in_schema(con, "raw"):
+        parts.append(
+            "select target_table, _partition_date as partition_date, reason, count(*)::bigint as rows_quarantined "
+            "from raw.quarantine group by all"
+        )
+    flagged = con.execute(
+        """
+        select table_name from information_schema.columns
+        where table_schema = 'marts' and column_name in ('is_excluded', 'exclusion_reason', 'loaded_for_date')
+        group by table_name having count(*) = 3 order by 1
+        """
+    ).fetchall()
+    for (table,) in flagged:
+        parts.append(
+            f"select 'marts.{table}' as target_table, loaded_for_date as partition_date, "
+            f"'excluded: ' || exclusion_reason as reason, count(*)::bigint as rows_quarantined "
+            f'from marts."{table}" where is_excluded group by all'
+        )
+    if not parts:
         return pd.DataFrame(columns=["target_table", "partition_date", "reason", "rows_quarantined"])
-    return con.execute(
-        """
-        select target_table, _partition_date as partition_date, reason, count(*)::bigint as rows_quarantined
-        from raw.quarantine
-        group by all
-        order by all
-        """
-    ).df()
+    return con.execute(" union all ".join(parts) + " order by all").df()
 
 
 def ignored_files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -14,6 +14,7 @@ accounts as (
         dates.scoring_at,
         dates.is_current,
         dates.data_end_date,
+        dates.history_start_date,
         versions.account_id,
         versions.owner_id,
         versions.created_at
@@ -81,23 +82,46 @@ past_orders as (
 
 ),
 
-order_history as (
+account_orders as (
 
     select
         customer_links.scoring_date,
         customer_links.account_id,
-        count(*) as orders_365d,
-        sum(case when past_orders.ordered_at >= dates.scoring_at - interval '90 days' then 1 else 0 end) as orders_90d,
-        sum(coalesce(past_orders.amount_usd, 0)) as revenue_365d_usd,
-        min(past_orders.ordered_at) as first_order_at,
-        max(past_orders.ordered_at) as last_order_at
+        past_orders.ordered_at,
+        past_orders.amount_usd,
+        -- an order at least reorder_burst_days after the previous one starts a new purchase (a burst)
+        coalesce(
+            past_orders.ordered_at >= lag(past_orders.ordered_at) over (
+                partition by customer_links.scoring_date, customer_links.account_id order by past_orders.ordered_at
+            ) + interval '{{ cfg["reorder_burst_days"] }} days',
+            true
+        ) as starts_burst
     from past_orders
     inner join customer_links
         on past_orders.scoring_date = customer_links.scoring_date
         and past_orders.customer_id = customer_links.customer_id
+
+),
+
+order_history as (
+
+    select
+        account_orders.scoring_date,
+        account_orders.account_id,
+        count(*) as orders_365d,
+        sum(case when account_orders.ordered_at >= dates.scoring_at - interval '90 days' then 1 else 0 end)
+            as orders_90d,
+        sum(case when account_orders.ordered_at >= dates.scoring_at - interval '30 days' then 1 else 0 end)
+            as orders_30d,
+        sum(coalesce(account_orders.amount_usd, 0)) as revenue_365d_usd,
+        count(*) filter (where account_orders.starts_burst) as bursts_365d,
+        min(account_orders.ordered_at) filter (where account_orders.starts_burst) as first_burst_at,
+        max(account_orders.ordered_at) filter (where account_orders.starts_burst) as last_burst_at,
+        max(account_orders.ordered_at) as last_order_at
+    from account_orders
     inner join dates
-        on past_orders.scoring_date = dates.scoring_date
-    group by customer_links.scoring_date, customer_links.account_id
+        on account_orders.scoring_date = dates.scoring_date
+    group by account_orders.scoring_date, account_orders.account_id
 
 ),
 
@@ -150,21 +174,30 @@ final as (
         {{ dbt.datediff('accounts.created_at', 'accounts.scoring_at', 'day') }} as tenure_days,
         cast(coalesce(order_history.orders_365d, 0) as bigint) as orders_365d,
         cast(coalesce(order_history.orders_90d, 0) as bigint) as orders_90d,
+        cast(coalesce(order_history.orders_30d, 0) as bigint) as orders_30d,
         coalesce(order_history.revenue_365d_usd, 0) as revenue_365d_usd,
+        -- orders per 30 days over the time the account could be seen ordering (lookback, tenure, history)
+        30.0 * coalesce(order_history.orders_365d, 0) / greatest(least(
+            {{ cfg['lookback_days'] }},
+            {{ dbt.datediff('accounts.created_at', 'accounts.scoring_at', 'day') }},
+            {{ dbt.datediff('accounts.history_start_date', 'accounts.scoring_date', 'day') }}
+        ), 1) as orders_per_30d,
         {{ dbt.datediff('order_history.last_order_at', 'accounts.scoring_at', 'day') }} as days_since_last_order,
-        case
-            when order_history.orders_365d >= 2
-                then {{ dbt.datediff('order_history.first_order_at', 'order_history.last_order_at', 'day') }}
-                    / (order_history.orders_365d - 1.0)
-        end as avg_days_between_orders,
-        -- how far past its usual reorder interval the account is (1 = due now)
-        case
-            when order_history.orders_365d >= 2 then {{ kpi_divide(
-                dbt.datediff('order_history.last_order_at', 'accounts.scoring_at', 'day')
-                    ~ ' * (order_history.orders_365d - 1.0)',
-                dbt.datediff('order_history.first_order_at', 'order_history.last_order_at', 'day')
-            ) }}
-        end as overdue_ratio,
+        -- the usual interval between purchases: from the first to the last burst start, per gap
+        {{ kpi_divide(
+            dbt.datediff('order_history.first_burst_at', 'order_history.last_burst_at', 'day'),
+            'order_history.bursts_365d - 1'
+        ) }} as avg_days_between_orders,
+        -- how far past its usual interval the account is (1 = due now), and the days until it is due
+        {{ kpi_divide(
+            dbt.datediff('order_history.last_burst_at', 'accounts.scoring_at', 'day'),
+            kpi_divide(dbt.datediff('order_history.first_burst_at', 'order_history.last_burst_at', 'day'),
+                       'order_history.bursts_365d - 1')
+        ) }} as overdue_ratio,
+        {{ kpi_divide(
+            dbt.datediff('order_history.first_burst_at', 'order_history.last_burst_at', 'day'),
+            'order_history.bursts_365d - 1'
+        ) }} - {{ dbt.datediff('order_history.last_burst_at', 'accounts.scoring_at', 'day') }} as days_until_due,
         cast(coalesce(activity_history.activities_30d, 0) as bigint) as activities_30d,
         cast(coalesce(activity_history.activities_90d, 0) as bigint) as activities_90d,
         {{ dbt.datediff('activity_history.last_activity_at', 'accounts.scoring_at', 'day') }}

@@ -73,13 +73,16 @@ owner_history as (
         dates.scoring_date,
         versions.owner_id,
         count(*) as closed_deals,
-        sum(case when versions.stage = 'won' then 1 else 0 end) as won_deals
+        sum(case when stages.outcome = 'won' then 1 else 0 end) as won_deals
     from dates
     inner join {{ ref('stg_crm__deal_versions') }} as versions
         on versions.valid_from < dates.scoring_at
         and (versions.valid_to is null or versions.valid_to >= dates.scoring_at)
         and versions.closed_at < dates.scoring_at
         and versions.closed_at >= dates.scoring_at - interval '{{ cfg["lookback_days"] }} days'
+    -- won is whatever the company profile's stages call won
+    left join {{ ref('stg_profile__stages') }} as stages
+        on versions.stage = stages.stage
     where versions.owner_id is not null
     group by dates.scoring_date, versions.owner_id
 
@@ -109,8 +112,10 @@ fx as (
 
 outcomes as (
 
-    select deal_id, stage = 'won' as is_won, closed_at
-    from {{ ref('stg_crm__deals') }}
+    select deals.deal_id, coalesce(stages.outcome = 'won', false) as is_won, deals.closed_at
+    from {{ ref('stg_crm__deals') }} as deals
+    left join {{ ref('stg_profile__stages') }} as stages
+        on deals.stage = stages.stage
 
 ),
 

@@ -15,7 +15,8 @@ bounds as (
 
     select
         cast(max(newest) as date) + 1 as current_date_,
-        cast(min(oldest) as date) + {{ cfg['warmup_days'] }} as first_date
+        cast(min(oldest) as date) + {{ cfg['warmup_days'] }} as first_date,
+        cast(min(oldest) as date) as history_start_date
     from known
 
 ),
@@ -40,10 +41,10 @@ mondays as (
 
 final as (
 
-    select scoring_date, false as is_current, bounds.current_date_ as data_end_date
+    select scoring_date, false as is_current, bounds.current_date_ as data_end_date, bounds.history_start_date
     from mondays cross join bounds
     union all
-    select current_date_ as scoring_date, true as is_current, current_date_ as data_end_date
+    select current_date_ as scoring_date, true as is_current, current_date_ as data_end_date, history_start_date
     from bounds
     where current_date_ is not null
 
@@ -53,5 +54,6 @@ select
     scoring_date,
     cast(scoring_date as timestamp) as scoring_at,
     is_current,
-    data_end_date
+    data_end_date,
+    history_start_date
 from final

@@ -26,6 +26,8 @@ LINEAGE = {"_partition_date": DATE, "_source": TEXT, "_source_line": INTEGER, "_
 
 Observe = Callable[[pd.DataFrame, list], "float | None"]
 ExpectationFactory = Callable[[], list[gxe.Expectation]]
+# A failed check in words: (checked relation, the batch, GX's results) → one sentence per broken rule.
+Explain = Callable[[str, "pd.DataFrame | None", list], list[str]]
 
 
 def unexpected_total(frame: pd.DataFrame, results: list) -> float:
@@ -52,6 +54,8 @@ class CheckSpec:
     observe: Observe = unexpected_total
     observed_label: str = "unexpected values"
     params: Mapping[str, object] = field(default_factory=dict)
+    # None: each failed expectation is said as its rule, column, row count and sample rows (quality/messages.py)
+    explain: Explain | None = None
 
 
 def schema_check(schema: str, table: str, columns: Mapping[str, Sequence[str]]) -> CheckSpec:
@@ -71,6 +75,18 @@ def schema_check(schema: str, table: str, columns: Mapping[str, Sequence[str]]) 
         good = sum(1 for row in frame.itertuples() if row.data_type in allowed.get(row.column_name, ()))
         return float(len(columns) - good)
 
+    def explain(relation: str, frame: pd.DataFrame | None, results: list) -> list[str]:
+        found = {} if frame is None else dict(zip(frame["column_name"], frame["data_type"], strict=True))
+        problems = []
+        for name in names:
+            expected = " or ".join(columns[name][:3]) + (" …" if len(columns[name]) > 3 else "")
+            if name not in found:
+                problems.append(f"{name} is missing (expected {expected})")
+            elif found[name] not in columns[name]:
+                problems.append(f"{name} is {found[name]} (expected {expected})")
+        return [f"{schema}.{table}: rule 'every contracted column exists with its type' broken by "
+                f"{len(problems)} column{'s' if len(problems) != 1 else ''}: {'; '.join(problems)}"] if problems else []
+
     return CheckSpec(
         name="schema",
         description=f"Blocking: {schema}.{table} has every contracted column, each with its contracted type.",
@@ -84,6 +100,7 @@ def schema_check(schema: str, table: str, columns: Mapping[str, Sequence[str]]) 
         observe=observe,
         observed_label="columns missing or mistyped",
         params={"columns": names},
+        explain=explain,
     )
 
 
@@ -125,11 +142,12 @@ def volume_check(
 ) -> CheckSpec:
     """Rows loaded per day of the window against the median of the trailing days. Days without rows count as
     zero; a day without a full history, or whose trailing median is below `min_median` (where a few rows more
-    or less are noise), is not judged."""
+    or less are noise), is not judged, nor is a day after the source's last loaded day: a source whose history
+    ended (a platform no longer used, a report not yet delivered) is no anomaly — freshness warns about it."""
     level = "Blocking" if blocking else "Warning"
     sql = f"""
         with first_load as (
-            select min(_partition_date) as first_day from {relation}
+            select min(_partition_date) as first_day, max(_partition_date) as last_day from {relation}
         ),
         counts as (
             select _partition_date as day, count(*) as row_count
@@ -159,7 +177,8 @@ def volume_check(
             scored.row_count,
             scored.trailing_median,
             case
-                when scored.day - {history_days} >= first_load.first_day and scored.trailing_median >= {min_median}
+                when scored.day - {history_days} >= first_load.first_day and scored.day <= first_load.last_day
+                    and scored.trailing_median >= {min_median}
                 then scored.row_count / scored.trailing_median
             end as ratio
         from scored, first_load
@@ -171,17 +190,32 @@ def volume_check(
         # rows without a full history carry a null ratio, which GX leaves out of the check
         return [gxe.ExpectColumnValuesToBeBetween(column="ratio", min_value=low, max_value=high)]
 
+    def explain(relation_name: str, frame: pd.DataFrame | None, results: list) -> list[str]:
+        if frame is None:
+            return []
+        ratio = frame["ratio"]
+        bad = frame[ratio.notna() & ((ratio < low) | (ratio > high))]
+        samples = "; ".join(
+            f"{pd.Timestamp(row.day).date()}: {int(row.row_count)} rows vs median {row.trailing_median:g} ({row.ratio:.2f}×)"
+            for row in bad.head(5).itertuples()
+        )
+        return [f"{relation}: rule 'rows loaded a day between {low:g}× and {high:g}× the median of the "
+                f"{history_days} days before' broken on {len(bad)} day{'s' if len(bad) != 1 else ''} "
+                f"(column _partition_date); e.g. {samples}"] if len(bad) else []
+
     return CheckSpec(
         name="volume" if blocking else "volume_trend",
         description=(
             f"{level}: each day's row count in {relation} is between {low:g}× and {high:g}× the median of the "
-            f"{history_days} days before it (judged where that median is at least {min_median:g})."
+            f"{history_days} days before it (judged where that median is at least {min_median:g}, up to the "
+            "source's last loaded day)."
         ),
         blocking=blocking,
         sql=sql,
         expectations=expectations,
         observe=_ratio_furthest_from_one,
         observed_label="row count / trailing median (furthest from 1)",
+        explain=explain,
     )
 
 

@@ -124,6 +124,20 @@ def _largest_gap(frame: pd.DataFrame, results: list) -> float:
     return float(frame["diff_usd"].abs().max()) if len(frame) else 0.0
 
 
+def _explain(relation: str, frame: pd.DataFrame | None, results: list) -> list[str]:
+    if frame is None:
+        return []
+    bad = frame[(frame["diff_usd"].abs() > CENT) | (frame["mart_orders"] != frame["raw_orders"])]
+    samples = "; ".join(
+        f"{pd.Timestamp(row.order_date).date()}: marts {int(row.mart_orders)} orders / {row.mart_net_usd:.2f} USD, raw "
+        f"{int(row.raw_orders)} orders / {row.raw_net_usd:.2f} USD"
+        for row in bad.head(5).itertuples()
+    )
+    return [f"marts.fct_orders: rule 'each order day's order count and net revenue (net_amount_usd) equal the raw "
+            f"orders' to the cent' broken on {len(bad)} day{'s' if len(bad) != 1 else ''}; e.g. {samples}"
+            ] if len(bad) else []
+
+
 def reconciliation_check() -> CheckSpec:
     """Blocking: each day's order count and net revenue in marts.fct_orders equal the raw orders' to the cent."""
 
@@ -144,4 +158,5 @@ def reconciliation_check() -> CheckSpec:
         expectations=expectations,
         observe=_largest_gap,
         observed_label="largest daily net revenue gap (USD)",
+        explain=_explain,
     )

@@ -1,9 +1,11 @@
--- Ad spend of every platform at one grain (date, platform, campaign, channel), net of VAT and converted to USD.
+-- Ad spend of every platform the profile lists at one grain (date, platform, campaign, channel), net of the VAT
+-- the profile says the platform's cost includes, and converted to USD.
 with google as (
 
     select
         spend_date, 'google_ads' as platform, campaign_id, campaign_name, impressions, clicks,
-        cast(cost_micros as double precision) as reported_cost, currency, loaded_for_date
+        -- the Google Ads report format states cost in micros of the account currency
+        cast(cost_micros as double precision) / 1000000 as reported_cost, currency, loaded_for_date
     from {{ ref('stg_ads__google_ads_reports') }}
 
 ),
@@ -21,7 +23,7 @@ yandex as (
 
     select
         spend_date, 'yandex_direct' as platform, campaign_id, campaign_name, impressions, clicks,
-        cost_incl_vat as reported_cost, currency, loaded_for_date
+        reported_cost, currency, loaded_for_date
     from {{ ref('stg_ads__yandex_direct_reports') }}
 
 ),
@@ -38,13 +40,15 @@ reports as (
 
 platforms as (
 
-    select * from {{ ref('ad_platforms') }}
+    select * from {{ ref('stg_profile__ad_platforms') }}
 
 ),
 
 channel_rules as (
 
-    select * from {{ ref('channel_rules') }}
+    select match_value as campaign_prefix, channel
+    from {{ ref('stg_profile__channel_rules') }}
+    where rule_kind = 'campaign_prefix'
 
 ),
 
@@ -65,8 +69,8 @@ netted as (
         reports.currency,
         reports.impressions,
         reports.clicks,
-        -- micros → units first, then the VAT the platform adds on top of the net price
-        reports.reported_cost / platforms.cost_unit_divisor / (1 + platforms.vat_rate) as spend,
+        -- the VAT the platform adds on top of the net price is not spend
+        reports.reported_cost / (1 + platforms.vat_rate) as spend,
         case when reports.currency = 'USD' then 1.0 else fx.rate_to_usd end as fx_rate,
         case
             when reports.currency = 'USD' then 'exact'
@@ -79,7 +83,7 @@ netted as (
     inner join platforms
         on reports.platform = platforms.platform
     left join channel_rules
-        on {{ dbt.split_part('reports.campaign_name', "'_'", 1) }} = channel_rules.campaign_prefix
+        on lower(trim({{ dbt.split_part('reports.campaign_name', "'_'", 1) }})) = channel_rules.campaign_prefix
     left join fx
         on reports.currency = fx.currency
         and reports.spend_date = fx.rate_day

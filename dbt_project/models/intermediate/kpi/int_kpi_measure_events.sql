@@ -10,7 +10,40 @@ with leads as (
 
 deals as (
 
+    -- a deal set aside by a row rule (fct_deals.exclusion_reason) counts in no KPI
     select * from {{ ref('fct_deals') }}
+    where not is_excluded
+
+),
+
+settings as (
+
+    select * from {{ ref('stg_profile__settings') }}
+
+),
+
+won_deal_revenue as (
+
+    -- revenue from won deals, where the profile's revenue basis says so: every won deal (won_deals), or the won
+    -- deals no order fulfils (both: a deal its orders fulfil is counted once, through the orders); an account's
+    -- first won deal makes it a new customer when won deals are the only basis
+    select
+        deals.*,
+        row_number() over (
+            partition by coalesce(deals.account_id, deals.deal_id) order by deals.closed_at, deals.deal_id
+        ) = 1 as is_first_won_of_account,
+        settings.revenue_basis
+    from deals
+    cross join settings
+    where deals.is_won
+        and deals.closed_at is not null
+        and (
+            settings.revenue_basis = 'won_deals'
+            or (
+                settings.revenue_basis = 'both'
+                and not exists (select 1 from {{ ref('fct_orders') }} as o where o.deal_id = deals.deal_id)
+            )
+        )
 
 ),
 
@@ -87,6 +120,18 @@ rep_events as (
         null
     from orders
     where not is_cancelled
+
+    union all
+
+    select
+        'deal_revenue', closed_date, closed_at, rep_id, channel,
+        {{ kpi_event_measures({
+            'gross_revenue_usd': 'amount_usd',
+            'new_customers': "case when is_first_won_of_account and revenue_basis = 'won_deals' then 1 else 0 end",
+            'first_orders': "case when is_first_won_of_account and revenue_basis = 'won_deals' then 1 else 0 end",
+        }) }}
+        null
+    from won_deal_revenue
 
     union all
 

@@ -1,4 +1,5 @@
--- Deals with owner, channel and campaign of their lead, amount in USD and cycle length when won.
+-- Deals with owner, channel and campaign of their lead, outcome of their stage (company profile), amount in USD,
+-- cycle length when won, and the reason a deal is set aside (excluded from the KPIs) when it breaks a row rule.
 with deals as (
 
     select * from {{ ref('stg_crm__deals') }}
@@ -11,12 +12,36 @@ leads as (
 
 ),
 
+stages as (
+
+    select * from {{ ref('stg_profile__stages') }}
+
+),
+
+settings as (
+
+    select * from {{ ref('stg_profile__settings') }}
+
+),
+
+users as (
+
+    select user_id from {{ ref('stg_crm__users') }}
+
+),
+
 reopenings as (
 
-    select deal_id, cast(count(*) as bigint) as reopen_count, max(loaded_for_date) as loaded_for_date
-    from {{ ref('stg_crm__deal_stage_events') }}
-    where from_stage = 'lost' and to_stage <> 'lost'
-    group by deal_id
+    -- a move out of a lost stage into any other stage reopens the deal
+    select events.deal_id, cast(count(*) as bigint) as reopen_count, max(events.loaded_for_date) as loaded_for_date
+    from {{ ref('stg_crm__deal_stage_events') }} as events
+    inner join stages as left_stage
+        on events.from_stage = left_stage.stage
+        and left_stage.outcome = 'lost'
+    left join stages as entered_stage
+        on events.to_stage = entered_stage.stage
+    where coalesce(entered_stage.outcome, 'open') <> 'lost'
+    group by events.deal_id
 
 ),
 
@@ -33,15 +58,18 @@ final as (
         deals.deal_name,
         deals.lead_id,
         deals.account_id,
-        -- a deal without owner is counted, under an explicit 'unassigned' rep
-        coalesce(deals.owner_id, 'unassigned') as rep_id,
+        -- a deal without owner, or whose owner the users export does not know, is counted under an explicit
+        -- 'unassigned' rep (with the profile's unknown_owner: error, the latter is set aside instead)
+        case when users.user_id is null then 'unassigned' else deals.owner_id end as rep_id,
+        deals.owner_id,
         coalesce(leads.channel, 'unattributed') as channel,
         leads.campaign_platform,
         leads.campaign_id,
         deals.stage,
-        deals.stage = 'won' as is_won,
-        deals.stage = 'lost' as is_lost,
-        deals.stage not in ('won', 'lost') as is_open,
+        coalesce(stages.outcome = 'won', false) as is_won,
+        coalesce(stages.outcome = 'lost', false) as is_lost,
+        coalesce(stages.outcome = 'open', true) as is_open,
+        stages.stage_order,
         deals.currency,
         deals.amount,
         -- closed deals at the rate of their closing day, open ones at the rate of their creation day
@@ -58,10 +86,16 @@ final as (
         deals.closed_at,
         cast(deals.closed_at as date) as closed_date,
         case
-            when deals.stage = 'won'
+            when stages.outcome = 'won'
                 then {{ dbt.datediff('cast(deals.created_at as date)', 'cast(deals.closed_at as date)', 'day') }}
         end as sales_cycle_days,
         coalesce(reopenings.reopen_count, 0) as reopen_count,
+        -- row rules a deal must meet to count; one that breaks one is kept in fct_deals, flagged, and left out
+        case
+            when deals.closed_at < deals.created_at then 'closed before it was created'
+            when deals.owner_id is not null and users.user_id is null and settings.unknown_owner = 'error'
+                then 'owner not in the users export: ' || deals.owner_id
+        end as exclusion_reason,
         -- a deal changes with its own versions, its reopenings and its lead's attribution
         greatest(
             deals.loaded_for_date,
@@ -69,6 +103,11 @@ final as (
             coalesce(leads.attribution_loaded_for_date, deals.loaded_for_date)
         ) as loaded_for_date
     from deals
+    cross join settings
+    left join stages
+        on deals.stage = stages.stage
+    left join users
+        on deals.owner_id = users.user_id
     left join leads
         on deals.lead_id = leads.lead_id
     left join reopenings

@@ -11,6 +11,14 @@ campaigns as (
 
 ),
 
+source_rules as (
+
+    select match_value, channel
+    from {{ ref('stg_profile__channel_rules') }}
+    where rule_kind = 'lead_source'
+
+),
+
 deals as (
 
     select
@@ -36,8 +44,18 @@ final as (
         leads.source_channel,
         leads.utm_source as campaign_platform,
         campaigns.campaign_id,
-        -- the campaign's own channel wins so that spend and leads meet on the same channel
-        coalesce(campaigns.channel, leads.source_channel, 'unattributed') as channel,
+        -- the campaign's own channel wins so that spend and leads meet on the same channel; else the profile's
+        -- channel for the lead's source value; a value the profile does not map is `unknown`, never merged into
+        -- another channel, and a lead with no source at all is `unattributed`
+        coalesce(
+            nullif(campaigns.channel, 'unknown'),
+            source_rules.channel,
+            case
+                when campaigns.channel is not null or nullif(trim(leads.source_channel), '') is not null
+                    then 'unknown'
+                else 'unattributed'
+            end
+        ) as channel,
         deals.deal_id as first_deal_id,
         deals.deal_id is not null as has_deal,
         -- its channel changes with its own versions and with its campaign's channel (a campaign first reported
@@ -55,6 +73,8 @@ final as (
     left join campaigns
         on leads.utm_source = campaigns.platform
         and leads.utm_campaign = campaigns.campaign_id
+    left join source_rules
+        on lower(trim(leads.source_channel)) = source_rules.match_value
     left join deals
         on leads.lead_id = deals.lead_id
         and deals.deal_rank = 1

@@ -2,7 +2,8 @@
     post_hook="{{ prune_vanished(ref('stg_crm__deals'), ['deal_id'], window_only=false) }}",
 ) }}
 -- Deals with owner, channel, USD amount, outcome, cycle length and days spent in each stage.
-{%- set stages = ['new', 'qualified', 'proposal', 'negotiation'] %}
+{#- the demo's stage columns for the stage-duration chart; other companies' stages are in fct_deal_stages -#}
+{%- set demo_stages = ['new', 'qualified', 'proposal', 'negotiation'] %}
 with deals as (
 
     select * from {{ ref('int_deals_attributed') }} as upstream
@@ -16,16 +17,24 @@ durations as (
 
 ),
 
+stages as (
+
+    select * from {{ ref('stg_profile__stages') }}
+
+),
+
 pivoted as (
 
     select
-        deal_id,
-        {%- for stage in stages %}
-        sum(case when stage = '{{ stage }}' then days_in_stage end) as days_in_{{ stage }},
+        durations.deal_id,
+        {%- for stage in demo_stages %}
+        sum(case when durations.stage = '{{ stage }}' then durations.days_in_stage end) as days_in_{{ stage }},
         {%- endfor %}
-        cast(sum(case when stage = 'lost' then visit_count else 0 end) as bigint) as times_lost
+        cast(sum(case when stages.outcome = 'lost' then durations.visit_count else 0 end) as bigint) as times_lost
     from durations
-    group by deal_id
+    left join stages
+        on durations.stage = stages.stage
+    group by durations.deal_id
 
 ),
 
@@ -41,6 +50,7 @@ final as (
         deals.campaign_platform,
         deals.campaign_id,
         deals.stage,
+        deals.stage_order,
         deals.is_open,
         deals.is_won,
         deals.is_lost,
@@ -56,9 +66,11 @@ final as (
         cast(deals.sales_cycle_days as integer) as sales_cycle_days,
         cast(deals.reopen_count as bigint) as reopen_count,
         coalesce(pivoted.times_lost, 0) as times_lost,
-        {%- for stage in stages %}
+        {%- for stage in demo_stages %}
         pivoted.days_in_{{ stage }},
         {%- endfor %}
+        deals.exclusion_reason is not null as is_excluded,
+        deals.exclusion_reason,
         deals.loaded_for_date
     from deals
     left join pivoted

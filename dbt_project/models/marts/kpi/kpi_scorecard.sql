@@ -43,6 +43,7 @@ kpi_values as (
         '{{ item.kpi.label }}' as kpi_label,
         '{{ item.kpi.format }}' as kpi_format,
         '{{ kpi_target_direction(item.kpi) }}' as kpi_direction,
+        '{{ item.kpi.get('requires', '') }}' as requires_source,
         cast({{ item.column }} as double precision) as kpi_value
     from {{ ref(source.model) }}
     {%- endfor %}
@@ -133,11 +134,61 @@ value_rows as (
 
 ),
 
-final as (
+scored as (
 
     select * from target_rows
     union all
     select * from value_rows
+
+),
+
+settings as (
+
+    select * from {{ ref('stg_profile__settings') }}
+
+),
+
+configured as (
+
+    -- a KPI whose source the company profile switches off has no value (null, never 0) and no status to alert on
+    select
+        requirements.kpi_name,
+        case requirements.requires_source
+            when 'orders' then settings.orders_enabled
+            when 'ads' then settings.ads_enabled
+            when 'activities' then settings.activities_enabled
+            else true
+        end as is_configured
+    from (select distinct kpi_name, requires_source from kpi_values) as requirements
+    cross join settings
+
+),
+
+final as (
+
+    select
+        scored.scope_level,
+        scored.scope_id,
+        scored.period_grain,
+        scored.period_start,
+        scored.period_end,
+        scored.kpi_name,
+        scored.kpi_label,
+        scored.kpi_format,
+        scored.direction,
+        case when coalesce(configured.is_configured, true) then scored.kpi_value end as kpi_value,
+        scored.target_value,
+        scored.basis,
+        case when coalesce(configured.is_configured, true) then scored.attainment end as attainment,
+        case when coalesce(configured.is_configured, true) then scored.pace_to_target end as pace_to_target,
+        case when coalesce(configured.is_configured, true) then scored.status else 'not_configured' end as status,
+        case
+            when coalesce(configured.is_configured, true) then scored.status_reason else 'not configured'
+        end as status_reason,
+        scored.target_id
+    from scored
+    left join configured
+        on scored.kpi_name = configured.kpi_name
 
 )
 

@@ -73,7 +73,9 @@ open_deals as (
     left join {{ ref('int_rep_team_history') }} as teams
         on deals.rep_id = teams.rep_id
         and teams.is_current
+    -- an open deal without an amount adds nothing to pipeline value (its amount is unknown, not zero)
     where deals.is_open
+        and not deals.is_excluded
 
 ),
 

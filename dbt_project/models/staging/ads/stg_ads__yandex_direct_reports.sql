@@ -1,7 +1,7 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['spend_date', 'campaign_id'],
     post_hook="{{ prune_vanished(source('ads', 'ads_yandex_direct'), ['spend_date', 'campaign_id'], ['date', 'campaign_id']) }}",
 ) }}
--- Yandex Direct daily campaign rows; cost in the account currency, VAT included.
+-- Yandex Direct daily campaign rows; cost in the account currency as reported (VAT as the profile says).
 with source as (
 
     select * from {{ source('ads', 'ads_yandex_direct') }} as source
@@ -18,7 +18,7 @@ renamed as (
         cast(campaign_name as varchar) as campaign_name,
         cast(impressions as bigint) as impressions,
         cast(clicks as bigint) as clicks,
-        cast(cost as double precision) as cost_incl_vat,
+        cast(cost as double precision) as reported_cost,
         cast(currency as varchar) as currency,
         cast(_partition_date as date) as loaded_for_date,
         -- a record arrives again each day it changes: the newest version wins
