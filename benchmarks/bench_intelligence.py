@@ -1,5 +1,6 @@
 """Sales-intelligence figures at a scale factor: feature marts, training with backtest, scoring, peak RSS, the
-backtest table of every score against its baseline, and recovery of the demo's planted reorder propensity."""
+backtest table of every score against its baseline, recovery of the demo's planted reorder propensity, and how
+often the rep analysis names each rep's planted weakness."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import duckdb
+import pandas as pd
 
 from benchmarks.bench_dbt import dbt_cmd, measured, prepare_raw
 from dagster_project.defs.intelligence.models import train
 from dagster_project.defs.intelligence.scoring import score
 from dagster_project.defs.intelligence.specs import SPECS
+from dagster_project.defs.intelligence.suggestions import load_rules, suggest
 from dagster_project.demo.model import Config
-from tests.intelligence.recovery import planted_recovery
+from tests.intelligence.recovery import planted_recovery, weakness_recovery
 
 SEED = 42  # prepare_raw's seed
 
@@ -43,18 +46,22 @@ def main() -> int:
     warehouse = prepare_raw(args.scale, args.days, start, workdir)
     env = {**os.environ, "KPI_WAREHOUSE_PATH": str(warehouse)}
     env.pop("KPI_WINDOW_START", None), env.pop("KPI_WINDOW_END", None)
+    measured(dbt_cmd(["seed"], "duckdb", workdir / "target"), env)
     feat_s, feat_rss = measured(
-        dbt_cmd(["run", "--select", "+feat_accounts", "+feat_deals", "+feat_leads"], "duckdb", workdir / "target"),
+        dbt_cmd(["run", "--select", "+feat_accounts", "+feat_deals", "+feat_leads", "+rep_analysis"], "duckdb",
+                workdir / "target"),
         env,
     )
     print(f"scale {args.scale}, {args.days} days")
-    print(f"feature marts (dbt, with upstream views) : {feat_s:7.1f} s   peak RSS {feat_rss:6.0f} MB")
-    tables, account_rows = [], None
+    print(f"feature marts and rep_analysis (dbt, with everything upstream): {feat_s:7.1f} s   "
+          f"peak RSS {feat_rss:6.0f} MB")
+    tables, account_rows, current_rows = [], None, {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for spec in SPECS:
             rows = con.execute(f"select * from features.{spec.features_table}").df()
             if spec.name == "accounts":
                 account_rows = rows[rows["label_complete"] & ~rows["is_current"]]
+            current_rows[spec.name] = rows[rows["is_current"]]
             started = time.monotonic()
             model = train(spec, rows)
             train_s = time.monotonic() - started
@@ -81,6 +88,15 @@ def main() -> int:
     found = planted_recovery(cfg, account_rows)
     print(f"\nplanted reorder propensity, last window: rank correlation {found['rank_correlation']:.3f}; ROC-AUC "
           f"model {found['roc_auc_model']:.3f} vs planted truth {found['roc_auc_truth']:.3f} ({found['rows']} rows)")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        analysis = con.execute("select * from marts.rep_analysis").df()
+    rules, call_first = load_rules()
+    suggestions = suggest(analysis, current_rows["leads"], current_rows["deals"], pd.DataFrame(
+        {"account_id": [], "rep_id": [], "expected_value": []}), rules, call_first)
+    weak = weakness_recovery(cfg, suggestions)
+    print(f"planted rep weaknesses: top suggestion names it for {weak['named_as_top']:.0%} of "
+          f"{weak['reps_with_weakness']} reps; nothing material for {weak['nothing_material']:.0%} of "
+          f"{weak['reps_without']} reps without one (the organisation's low-skill reps are left out)")
     print(f"peak RSS of training and scoring: {_rss_mb():.0f} MB")
     return 0
 

@@ -78,7 +78,8 @@ def _hints(reason: str, canonical) -> list[str]:
     """What to change in the mapping for the commonest reasons."""
     for column in canonical.columns:
         if reason.startswith(f"value not accepted for {column.name}: "):
-            return [f"accepted: {', '.join(column.accepted)} — recode it under `values: {column.name}:`"]
+            return [f"accepted: {', '.join(column.accepted)} — recode it under `values: {column.name}:`"
+                    + (" or add it to the profile's deal_stages" if column.accepted_from == "deal_stages" else "")]
         if reason.startswith(f"wrong type for {column.name} ({column.type})") and column.type in ("date", "timestamp"):
             return ["give the column's strptime format: `Header: {to: " + column.name + ", date_format: ...}`"]
         if reason == f"missing required field: {column.name}":
