@@ -14,4 +14,7 @@ RUN uv sync --frozen --no-install-project \
 COPY . .
 RUN uv sync --frozen
 ENV KPI_DATA_DIR=/data
+# The services run as an unprivileged user that owns only the data volume.
+RUN useradd --create-home --uid 10001 kpi && mkdir -p /data && chown kpi:kpi /data
+USER kpi
 VOLUME ["/data"]

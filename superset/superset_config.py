@@ -12,7 +12,7 @@ from celery.schedules import crontab
 # The bin scripts set PYTHONPATH, but Superset may also load this file by path from elsewhere.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kpi_bi import celery_signals, rls_guard, sessions
+from kpi_bi import celery_signals, connections, rls_guard, sessions
 from kpi_bi.env import secret, settings
 from kpi_bi.event_logger import LoggingEventLogger
 from superset.tasks.types import FixedExecutor
@@ -60,8 +60,10 @@ DATA_CACHE_CONFIG = (
 # SQL Lab never writes: per-database allow_dml is off in the bundle; CTAS/CVAS would need it too.
 SQLLAB_CTAS_NO_LIMIT = False
 SQL_MAX_ROW = 100_000
-# The serving database is a local DuckDB file; Superset's guard against sqlite:// URIs does not cover duckdb.
+# The serving database is a local DuckDB file; Superset's guard against sqlite:// URIs does not cover duckdb, so
+# every engine Superset makes is checked: only the serving snapshot may be connected (kpi_bi/connections.py).
 PREVENT_UNSAFE_DB_CONNECTIONS = True
+DB_SQLA_URI_VALIDATOR = connections.only_serving_database(_settings.serving_uri)
 
 
 class CeleryConfig:
@@ -88,7 +90,8 @@ CELERY_CONFIG = CeleryConfig
 ALERT_REPORTS_NOTIFICATION_DRY_RUN = False
 ALERT_REPORTS_EXECUTORS = [FixedExecutor(_settings.admin_username)]
 ALERT_REPORTS_WORKING_TIME_OUT_KILL = True
-EMAIL_REPORTS_SUBJECT_PREFIX = "[Sales KPI] "
+# Superset puts one space between the prefix and the subject.
+EMAIL_REPORTS_SUBJECT_PREFIX = "[Sales KPI]"
 # Webhooks must be HTTPS unless explicitly relaxed (a loopback sink in tests, an internal relay).
 ALERT_REPORTS_WEBHOOK_HTTPS_ONLY = os.environ.get("ALERT_REPORTS_WEBHOOK_HTTPS_ONLY", "true").lower() == "true"
 # Slack recipients in alerts.yaml are provisioned only when this is set.
@@ -127,12 +130,14 @@ celery_signals.connect(CHROMIUM_BIN, WEBDRIVER_CONFIGURATION["service"]["executa
 
 
 def FLASK_APP_MUTATOR(app) -> None:
-    """Every process that builds queries (web, Celery) patches the query builder so RLS holds (kpi_bi/rls_guard.py);
-    every login endpoint is throttled (kpi_bi/sessions.py); each role lands on its own page after
-    login (kpi_bi/dashboard_access.py)."""
+    """Every process that builds queries (web, Celery) patches the query builder so RLS holds (kpi_bi/rls_guard.py)
+    and stops serving-snapshot queries at KPI_BI_QUERY_TIMEOUT_SECONDS (kpi_bi/connections.py); every login
+    endpoint is throttled (kpi_bi/sessions.py); each role lands on its own page after login
+    (kpi_bi/dashboard_access.py)."""
     from kpi_bi.dashboard_access import install_landing_redirect
 
     rls_guard.install()
+    connections.install_query_timeout()
     sessions.limit_logins(app)
     install_landing_redirect(app)
 

@@ -13,7 +13,7 @@ import yaml
 
 from kpi_bi import kpis
 from kpi_bi.alert_sql import LISTING_COLUMNS, AlertConfigError, count_sql, listing_sql
-from kpi_bi.bundle import ASSETS_DIR, SERVING_PATH_PLACEHOLDER, load_assets
+from kpi_bi.bundle import ASSETS_DIR, load_assets, render_database
 from kpi_bi.datasets import render_dataset
 from kpi_bi.env import SUPERSET_DIR, SupersetSettings
 from kpi_bi.query_context import render_chart
@@ -127,8 +127,7 @@ def render_assets(cfg: SupersetSettings, config: dict[str, list[dict[str, Any]]]
                   assets_dir: Path = ASSETS_DIR) -> dict[str, str]:
     """Bundle files for the alerts: the serving database, one virtual dataset and one table chart per alert."""
     assets = load_assets(assets_dir)
-    database = dict(assets["databases/kpi_serving.yaml"])
-    database["sqlalchemy_uri"] = database["sqlalchemy_uri"].replace(SERVING_PATH_PLACEHOLDER, str(cfg.serving_path))
+    database = render_database(assets["databases/kpi_serving.yaml"], cfg)
     files: dict[str, Any] = {"metadata.yaml": assets["metadata.yaml"], "databases/kpi_serving.yaml": database}
     for alert in config["alerts"]:
         sql, extra = _dataset_sql(alert)
@@ -188,6 +187,8 @@ def _payload(item: dict[str, Any], kind: str, ids: dict[str, Any], owner_id: int
         raise AlertConfigError(f"{item['key']!r}: dashboard slug {item['dashboard']!r} is not in Superset")
     body: dict[str, Any] = {
         "name": item["name"],
+        # the subject is the entry's name alone (Superset would append the chart's or dashboard's title to it)
+        "email_subject": item["name"],
         "description": _description(item, base_url, dashboard.dashboard_title if dashboard else None),
         "crontab": item["schedule"]["cron"],
         "timezone": item["schedule"]["timezone"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import zipfile
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from kpi_bi.connections import serving_duckdb_config
 from kpi_bi.datasets import render_dataset
 from kpi_bi.env import SUPERSET_DIR, SupersetSettings
 from kpi_bi.layout import render_dashboard
@@ -30,6 +32,14 @@ def load_assets(assets_dir: Path = ASSETS_DIR) -> dict[str, dict[str, Any]]:
     return assets
 
 
+def render_database(config: dict[str, Any], cfg: SupersetSettings) -> dict[str, Any]:
+    """The serving database's YAML with its path and the DuckDB settings every connection to it uses."""
+    config = copy.deepcopy(config)
+    config["sqlalchemy_uri"] = config["sqlalchemy_uri"].replace(SERVING_PATH_PLACEHOLDER, str(cfg.serving_path))
+    config["extra"]["engine_params"]["connect_args"]["config"] = serving_duckdb_config()
+    return config
+
+
 def render(cfg: SupersetSettings, assets_dir: Path = ASSETS_DIR) -> dict[str, str]:
     """The bundle's files as YAML text, with the serving path, columns, metrics, query contexts and layouts filled in."""
     assets = load_assets(assets_dir)
@@ -38,10 +48,7 @@ def render(cfg: SupersetSettings, assets_dir: Path = ASSETS_DIR) -> dict[str, st
     rendered: dict[str, dict[str, Any]] = {}
     for name, config in assets.items():
         if name.startswith("databases/"):
-            config = dict(config)
-            config["sqlalchemy_uri"] = config["sqlalchemy_uri"].replace(
-                SERVING_PATH_PLACEHOLDER, str(cfg.serving_path)
-            )
+            config = render_database(config, cfg)
         elif name.startswith("datasets/"):
             config = render_dataset(config, cfg.serving_path, manifest)
             datasets[config["uuid"]] = config

@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 
 from kpi_bi import kpis, rls_rules
+from kpi_bi.connections import serving_duckdb_config
 from kpi_bi.kpis import heading
 from kpi_bi.metrics import count_metric, kpi_metrics, model_columns
 
@@ -32,7 +33,7 @@ COLUMN_HEADERS = {
 def describe(serving_path: Path, dataset: dict[str, Any]) -> list[tuple[str, str]]:
     """(column, DuckDB type) of a dataset's table or SQL as the serving snapshot has them now."""
     source = f"({dataset['sql']})" if dataset.get("sql") else f'"{dataset["schema"]}"."{dataset["table_name"]}"'
-    con = duckdb.connect(str(serving_path), read_only=True, config={"enable_external_access": False})
+    con = duckdb.connect(str(serving_path), read_only=True, config=serving_duckdb_config())
     try:
         rows = con.execute(f"describe select * from {source}").fetchall()
     except duckdb.CatalogException as exc:

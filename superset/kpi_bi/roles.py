@@ -202,7 +202,9 @@ def demo_rep(serving_path: Path) -> dict[str, str] | None:
         return None
     import duckdb
 
-    con = duckdb.connect(str(serving_path), read_only=True, config={"enable_external_access": False})
+    from kpi_bi.connections import serving_duckdb_config
+
+    con = duckdb.connect(str(serving_path), read_only=True, config=serving_duckdb_config())
     try:
         row = con.execute(
             """

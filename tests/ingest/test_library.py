@@ -11,8 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.defs.profile.tables import write_profile_tables
 from dagster_project.demo import writer
 from dagster_project.demo.model import Config
+from dagster_project.profile import load_profile
+from tests.ingest.library_profile import write_library_profile
 from tests.transform.dbt_runner import run_dbt
 from tests.transform.ingest_loader import load_raw
 
@@ -38,15 +41,23 @@ def _number(text: str) -> float:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> duckdb.DuckDBPyConnection:
-    """Demo sources plus every sample export, with every library mapping active, built by ingest and dbt."""
+    """Demo sources plus every sample export, with every library mapping active, built by ingest and dbt.
+
+    The company profile's stages are the CRMs' own (mappings/stages/): no sample is relabelled to the demo's.
+    """
     root = tmp_path_factory.mktemp("library")
+    profile = write_library_profile(root / "profile.yaml")
     sources, data = root / "sources", root / "data"
     writer.generate(sources, Config(scale=0.03, seed=11, start=START, days=(END - START).days + 1))
     shutil.copytree(SAMPLES, sources / "byo")
     (data / "mappings").mkdir(parents=True)
     for mapping in LIBRARY.glob("*.yaml"):
         shutil.copy(mapping, data / "mappings")
-    warehouse = load_raw(sources, data, START, END)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("KPI_PROFILE", str(profile))
+        warehouse = load_raw(sources, data, START, END)
+    with duckdb.connect(str(warehouse)) as con:
+        write_profile_tables(con, load_profile(profile))
     run_dbt(["build", "--full-refresh", "--exclude", "resource_type:unit_test"], warehouse=warehouse,
             target_path=root / "target")
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -79,7 +90,8 @@ def test_salesforce_snapshots_leave_one_row_per_opportunity_at_its_newest_versio
     changed = [o for o, before in zip(last, first) if o["Stage"] != before["Stage"]]
     assert changed, "the second snapshot moves some opportunities on"
     for o in last:
-        _stage, is_won, is_lost, amount, currency, rep = deals[o["Opportunity ID"]]
+        stage, is_won, is_lost, amount, currency, rep = deals[o["Opportunity ID"]]
+        assert stage == o["Stage"]  # Salesforce's own stage names are the company's
         assert (is_won, is_lost) == (o["Stage"] == "Closed Won", o["Stage"] == "Closed Lost"), o
         assert (amount, currency, rep) == (_number(o["Amount"]), o["Opportunity Currency"], owners[o["Opportunity Owner"]])
 
@@ -106,8 +118,10 @@ def test_crm_samples_reach_the_deals_mart(built, folder, read, key, outcome, won
     deals = _deals(built, [r[key] for r in rows])
     assert len(deals) == len(rows)
     for r in rows:
-        _, is_won, is_lost, value, _, rep = deals[r[key]]
+        stage, is_won, is_lost, value, _, rep = deals[r[key]]
         assert (is_won, is_lost) == (r[outcome] == won, r[outcome] == lost), r
+        if folder in ("amocrm", "bitrix24"):
+            assert stage == r[outcome]  # the Russian stage names survive as the company's
         assert value == pytest.approx(_number(r[amount].replace(",", ".")))  # no sample groups thousands
         assert rep == owners.get(r[owner], r[owner])
 
@@ -127,7 +141,7 @@ def test_ad_samples_reach_the_spend_mart_per_campaign_and_day(built) -> None:
                 expected["yandex_direct", r["CampaignId"], r["Date"]] += int(r["Cost"]) / 1_000_000
     found = built.execute(
         "select platform, campaign_id, cast(spend_date as varchar), spend * (1 + vat_rate) "
-        "from marts.fct_ad_spend join staging.ad_platforms using (platform) where campaign_id in (select unnest(?))",
+        "from marts.fct_ad_spend join staging.stg_profile__ad_platforms using (platform) where campaign_id in (select unnest(?))",
         [sorted({k[1] for k in expected})],
     ).fetchall()
     assert {(p, c, d): pytest.approx(round(s, 6)) for p, c, d, s in found} == {

@@ -10,6 +10,7 @@ import pytest
 from dagster_project.defs.ingest.dry_run import dry_run
 from dagster_project.defs.ingest.load import load_tables
 from dagster_project.defs.ingest.spec import SpecError, load_mappings, mapping_specs
+from tests.ingest.library_profile import write_library_profile
 
 REPO = Path(__file__).resolve().parents[2]
 LIBRARY = REPO / "mappings"
@@ -53,7 +54,10 @@ def _quarantine(warehouse) -> list[tuple]:
     return warehouse.execute("select source_line, reason from raw.quarantine order by all").fetchall()
 
 
-def test_hubspot_export_is_loaded_through_the_mapping(sources: Path, warehouse, mappings: Path) -> None:
+def test_hubspot_export_is_loaded_through_the_mapping(sources: Path, warehouse, mappings: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # the company's stages are HubSpot's own (the mapping recodes the exported ids to their labels)
+    monkeypatch.setenv("KPI_PROFILE", str(write_library_profile(tmp_path / "profile.yaml")))
     shutil.copytree(FIXTURES / "byo", sources / "byo")
     counts = load_tables(warehouse, ["crm_deals"], (DAY, DAY), "byo", sources, mappings)["crm_deals"]
     rows = warehouse.execute(
@@ -61,13 +65,13 @@ def test_hubspot_export_is_loaded_through_the_mapping(sources: Path, warehouse, 
         "_source from raw.crm_deals where id like 'hs_%' order by id"
     ).fetchall()
     assert rows == [
-        ("hs_9001", "Acme Corp, renewal", "won", 12500.5, "USD", datetime(2024, 11, 20, 9, 15),
+        ("hs_9001", "Acme Corp, renewal", "Closed won", 12500.5, "USD", datetime(2024, 11, 20, 9, 15),
          datetime(2024, 12, 2, 16, 40), datetime(2024, 12, 2, 16, 40), "usr_0003", "acc_000010",
          "byo/hubspot_deals/2024-12-02.csv"),
-        ("hs_9002", "Globex pilot", "proposal", 4800.0, "USD", datetime(2024, 12, 1, 10, 0), None,
+        ("hs_9002", "Globex pilot", "Presentation scheduled", 4800.0, "USD", datetime(2024, 12, 1, 10, 0), None,
          datetime(2024, 12, 2, 11, 5), "usr_0004", "acc_000011", "byo/hubspot_deals/2024-12-02.csv"),
         # a deal without an amount is kept, as CRMs export them (its amount is unknown, not zero)
-        ("hs_9003", "Initech expansion", "lost", None, "USD", datetime(2024, 10, 5, 8, 0),
+        ("hs_9003", "Initech expansion", "Closed lost", None, "USD", datetime(2024, 10, 5, 8, 0),
          datetime(2024, 12, 2, 12, 0), datetime(2024, 12, 2, 12, 0), "usr_0005", "acc_000012",
          "byo/hubspot_deals/2024-12-02.csv"),
     ]
@@ -381,3 +385,14 @@ def test_an_explicit_offset_wins_over_the_source_time_zone(byo, warehouse) -> No
         ("d1", datetime(2024, 12, 1, 19), datetime(2024, 12, 2, 5)),
         ("d2", datetime(2024, 12, 2, 10), datetime(2024, 12, 2, 7)),
     ]
+
+
+def test_the_dry_run_of_a_sample_kept_outside_the_sources_finds_its_lookup_beside_it(
+        byo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KPI_PROFILE", str(write_library_profile(tmp_path / "profile.yaml")))
+    sources, _ = byo("target_table: crm_deals\n", "")  # the configured sources: only FX rates (EUR)
+    sample = LIBRARY / "examples" / "byo" / "salesforce" / "opportunities_2024-12-05.csv"
+    clean, report = dry_run(LIBRARY / "salesforce_opportunities.yaml", sample, sources, rows=1)
+    assert clean, report
+    assert "owner_id ← Opportunity Owner" in report and "= usr_" in report
+    assert report.endswith("read 30 = would load 30 + quarantine 0")

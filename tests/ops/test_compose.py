@@ -45,8 +45,18 @@ def test_compose_sets_the_production_environment_of_each_service() -> None:
 def test_compose_backs_the_stack_with_postgres_and_redis() -> None:
     compose = _compose()
     assert {"postgres", "redis"} <= set(compose)
-    assert compose["superset-web"]["environment"]["SUPERSET_CELERY_BROKER_URL"].startswith("redis://redis:")
+    broker = compose["superset-web"]["environment"]["SUPERSET_CELERY_BROKER_URL"]
+    assert broker.startswith("redis://:${REDIS_PASSWORD") and "@redis:6379/" in broker
+    assert "--requirepass" in compose["redis"]["command"]
     assert "@postgres:5432/superset" in compose["superset-web"]["environment"]["SUPERSET_DATABASE_URI"]
     assert "@postgres:5432/dagster" in compose["dagster-daemon"]["environment"]["KPI_DAGSTER_PG_URL"]
     init = (REPO / "ops" / "postgres-init.sql").read_text()
     assert "create database dagster" in init and "create database superset" in init
+
+
+def test_compose_publishes_no_ui_beyond_loopback_and_runs_as_a_user() -> None:
+    compose = _compose()
+    published = [(name, port) for name, svc in compose.items() for port in svc.get("ports", [])]
+    assert published and all(str(port).startswith("127.0.0.1:") for _, port in published), published
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "\nUSER kpi\n" in dockerfile

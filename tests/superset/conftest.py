@@ -85,6 +85,8 @@ def superset(request, serving_build, tmp_path_factory):
         "WEBDRIVER_BASEURL": f"http://127.0.0.1:{port}/",
         # The tests log in as the same users many times a minute; test_sessions checks the real limit.
         "SUPERSET_AUTH_RATE_LIMIT": "600 per minute",
+        # Short enough for test_connections to see a query interrupted, long for every other query here.
+        "KPI_BI_QUERY_TIMEOUT_SECONDS": "15",
     }
     for var in ("SUPERSET_DATABASE_URI", "SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", "SUPERSET_CELERY_BROKER_URL"):
         env.pop(var, None)
