@@ -14,7 +14,7 @@ KPI_SOURCES_DIR ?= $(CURDIR)/data/sources
 # The demo history runs from KPI_START_DATE through yesterday, so the newest partition has data.
 DEMO_DAYS = $(shell python3 -c "import datetime as d; print((d.date.today() - d.date.fromisoformat('$(KPI_START_DATE)')).days)")
 
-.PHONY: help uv sync chromium demo-data build up down status test test-fast bench backfill lint clean
+.PHONY: help uv sync chromium demo-data build up report-now down status test test-fast bench backfill lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,10 @@ up: demo-data  ## build (first time), provision Superset, start Dagster (3000) a
 	superset/bin/provision
 	$(UV) run python ops/services.py up
 	@superset/bin/provision --login-only
+
+report-now:  ## send one alert or report of superset/alerts.yaml now: make report-now KEY=weekly_leadership_dashboard
+	@test -n "$(KEY)" || { echo 'usage: make report-now KEY=<key in superset/alerts.yaml>'; exit 2; }
+	superset/bin/report-now $(KEY)
 
 down:  ## stop exactly what `make up` started
 	@python3 ops/services.py down

@@ -90,7 +90,8 @@ CELERY_CONFIG = CeleryConfig
 ALERT_REPORTS_NOTIFICATION_DRY_RUN = False
 ALERT_REPORTS_EXECUTORS = [FixedExecutor(_settings.admin_username)]
 ALERT_REPORTS_WORKING_TIME_OUT_KILL = True
-EMAIL_REPORTS_SUBJECT_PREFIX = "[Sales KPI] "
+# Superset puts one space between the prefix and the subject.
+EMAIL_REPORTS_SUBJECT_PREFIX = "[Sales KPI]"
 # Webhooks must be HTTPS unless explicitly relaxed (a loopback sink in tests, an internal relay).
 ALERT_REPORTS_WEBHOOK_HTTPS_ONLY = os.environ.get("ALERT_REPORTS_WEBHOOK_HTTPS_ONLY", "true").lower() == "true"
 # Slack recipients in alerts.yaml are provisioned only when this is set.

@@ -187,6 +187,8 @@ def _payload(item: dict[str, Any], kind: str, ids: dict[str, Any], owner_id: int
         raise AlertConfigError(f"{item['key']!r}: dashboard slug {item['dashboard']!r} is not in Superset")
     body: dict[str, Any] = {
         "name": item["name"],
+        # the subject is the entry's name alone (Superset would append the chart's or dashboard's title to it)
+        "email_subject": item["name"],
         "description": _description(item, base_url, dashboard.dashboard_title if dashboard else None),
         "crontab": item["schedule"]["cron"],
         "timezone": item["schedule"]["timezone"],

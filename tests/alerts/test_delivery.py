@@ -9,6 +9,7 @@ import re
 import struct
 import time
 import zlib
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -17,6 +18,7 @@ import yaml
 from tests.alerts.conftest import DROP_CHANNEL
 
 pytestmark = pytest.mark.e2e
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "alerts"
 STACKS = ("sqlite_embedded", "postgres_redis")
 CONVERSION = "Lead-to-deal conversion down more than 20 % against the previous 4 weeks"
 
@@ -106,11 +108,16 @@ def test_weekly_report_png_and_csv(alert_stacks):
     png_msg, _ = _wait_mail(stack, "Weekly leadership KPI overview", timeout=200)
     images = [p.get_content() for p in png_msg.walk() if p.get_content_type() == "image/png"]
     assert images, "no PNG in the dashboard report"
+    # one clean subject: the prefix and the report's name, once
+    assert png_msg["Subject"] == "[Sales KPI] Weekly leadership KPI overview", png_msg["Subject"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "weekly_leadership_dashboard.png").write_bytes(images[0])
     width, height, distinct = _png_ok(images[0])
     assert width >= 800 and height >= 400 and distinct > 50, (width, height, distinct)
 
     csv_msg, _ = _wait_mail(stack, "Weekly leadership KPI table", timeout=120)
     attachments = [p for p in csv_msg.iter_attachments() if p.get_filename().endswith(".csv")]
+    assert ":" not in attachments[0].get_filename(), attachments[0].get_filename()
     text = attachments[0].get_content()
     text = text.decode() if isinstance(text, bytes) else text
     got = list(csv.DictReader(io.StringIO(text)))
@@ -120,12 +127,12 @@ def test_weekly_report_png_and_csv(alert_stacks):
             " from marts.kpi_scorecard where scope_level = 'company' and basis = 'target'").fetchall()
 
     def num(x):
-        """A number from the CSV as the chart formats it (',.2f' amounts, '.0%' attainment)."""
+        """A raw number from the CSV (no thousands separators, no percent signs)."""
         # Superset writes a missing value (NULL in the mart) as NaN.
         if x is None or x.strip().lower() in ("", "nan"):
             return None
-        x = x.replace(",", "")
-        value = float(x[:-1]) / 100 if x.endswith("%") else float(x)
+        assert "," not in x and "%" not in x and "$" not in x, x
+        value = float(x)
         return None if math.isnan(value) else value
 
     got_rows = {(r["period_start"][:10], r["kpi_label"]): (num(r["kpi_value"]), num(r["target_value"]),
@@ -135,7 +142,7 @@ def test_weekly_report_png_and_csv(alert_stacks):
     for key, (v, t, a, s) in want_rows.items():
         gv, gt, ga, gs = got_rows[key]
         assert gs == s, key
-        for got_value, want_value, tol in ((gv, v, 0.005), (gt, t, 0.005), (ga, a, 0.005)):
+        for got_value, want_value, tol in ((gv, v, 1e-6), (gt, t, 1e-6), (ga, a, 1e-6)):
             assert (got_value is None) == (want_value is None), key
             if want_value is not None:
                 assert got_value == pytest.approx(want_value, abs=tol), key

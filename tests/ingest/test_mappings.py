@@ -385,3 +385,14 @@ def test_an_explicit_offset_wins_over_the_source_time_zone(byo, warehouse) -> No
         ("d1", datetime(2024, 12, 1, 19), datetime(2024, 12, 2, 5)),
         ("d2", datetime(2024, 12, 2, 10), datetime(2024, 12, 2, 7)),
     ]
+
+
+def test_the_dry_run_of_a_sample_kept_outside_the_sources_finds_its_lookup_beside_it(
+        byo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KPI_PROFILE", str(write_library_profile(tmp_path / "profile.yaml")))
+    sources, _ = byo("target_table: crm_deals\n", "")  # the configured sources: only FX rates (EUR)
+    sample = LIBRARY / "examples" / "byo" / "salesforce" / "opportunities_2024-12-05.csv"
+    clean, report = dry_run(LIBRARY / "salesforce_opportunities.yaml", sample, sources, rows=1)
+    assert clean, report
+    assert "owner_id ← Opportunity Owner" in report and "= usr_" in report
+    assert report.endswith("read 30 = would load 30 + quarantine 0")

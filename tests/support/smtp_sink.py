@@ -30,8 +30,8 @@ class _Collector:
 class SmtpSink:
     """Start with `with SmtpSink() as sink:`; `sink.port` to send to, `sink.wait_for(n)` to read."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
         self._collector = _Collector()
         self._controller = Controller(self._collector, hostname="127.0.0.1", port=self.port)
 
@@ -51,3 +51,29 @@ class SmtpSink:
 
     def __exit__(self, *exc) -> None:
         self._controller.stop()
+
+
+def main() -> None:
+    """Catch mail locally: print the sender, recipients, subject and attachments of every message, save them to --out."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=2525)
+    parser.add_argument("--out", type=Path, default=Path(".run/mail"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with SmtpSink(args.port) as sink:
+        print(f"catching mail on 127.0.0.1:{args.port}; messages saved to {args.out}/", flush=True)
+        seen = 0
+        while True:
+            for number, message in enumerate(sink.messages[seen:], start=seen + 1):
+                (args.out / f"{number:04d}.eml").write_bytes(bytes(message))
+                files = [p.get_filename() for p in message.iter_attachments()]
+                print(f"{message['From']} → {message['To']}: {message['Subject']} {files}", flush=True)
+            seen = len(sink.messages)
+            time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    main()

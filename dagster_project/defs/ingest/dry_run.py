@@ -20,6 +20,20 @@ def newest_export(spec, sources_dir: Path) -> Path | None:
     return found[-1] if found else None
 
 
+def sources_root(spec, export: Path, sources_dir: Path) -> Path:
+    """The folder the export's path is relative to: the sources folder, or the one above the export in which
+    its path matches the mapping's `files` glob (a sample kept elsewhere, with its lookup files beside it)."""
+    export = export.resolve()
+    if export.is_relative_to(sources_dir.resolve()):
+        return sources_dir.resolve()
+    depth = len(Path(spec.glob_for("*")).parts)
+    if len(export.parents) >= depth:
+        root = export.parents[depth - 1]
+        if export.relative_to(root).match(spec.glob_for("*")):
+            return root
+    return sources_dir.resolve()
+
+
 def dry_run(mapping: Path, export: Path | None, sources_dir: Path, rows: int = 5) -> tuple[bool, str]:
     """Map one export with the build's own code path, in memory; returns (nothing quarantined, the report)."""
     try:
@@ -41,7 +55,7 @@ def dry_run(mapping: Path, export: Path | None, sources_dir: Path, rows: int = 5
         load = TableLoad(con, canonical, known_currencies(con, sources_dir / "reference" / "fx_rates.csv"))
         try:
             stage_files(con, load, spec, [(day.group(1) if day else None, export.resolve())],
-                        sources_dir.resolve())
+                        sources_root(spec, export, sources_dir))
         except (SpecError, HeaderError, LookupFileError) as exc:
             return False, str(exc)
         checked = load.check()

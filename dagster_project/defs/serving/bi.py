@@ -26,7 +26,7 @@ DISPLAY = {
     "integer": "format('{:,.0f}', {v})",
 }
 STATUS_LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track", "no_target": "No target",
-                 "not_started": "Not started"}
+                 "not_started": "Not started", "not_configured": "Not configured"}
 
 
 def _display(value: str, format_column: str) -> str:
