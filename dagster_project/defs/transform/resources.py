@@ -13,15 +13,35 @@ from dagster_project.environment import settings
 
 
 def dbt_project() -> DbtProject:
-    """The dbt project with a manifest ready to load (parsed now when missing or when under `dagster dev`)."""
+    """The dbt project with a manifest ready to load (parsed now when missing, stale, or under `dagster dev`)."""
     config = settings()
     project = DbtProject(project_dir=config.dbt_project_dir, target=config.dbt_target)
     project.prepare_if_dev()
-    if not project.manifest_path.exists():
-        # a fresh checkout has no target/: parse once so the asset graph can be built
+    if _manifest_is_stale(project):
+        # a fresh checkout has no target/, and a pulled change may add models or tests the old manifest lacks
         with dbt_env(config.warehouse_path):
             project.preparer.prepare(project)
     return project
+
+
+# dbt's own output folders: their files change on every run and say nothing about the project's definition.
+_GENERATED = {"target", "logs", "dbt_packages", "dbt_internal_packages"}
+
+
+def _manifest_is_stale(project: DbtProject) -> bool:
+    """Whether the parsed manifest is missing or older than any file of the project that dbt parses."""
+    manifest = Path(project.manifest_path)
+    if not manifest.exists():
+        return True
+    parsed_at = manifest.stat().st_mtime
+    root = Path(project.project_dir)
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if relative.parts[0] in _GENERATED or not path.is_file():
+            continue
+        if path.stat().st_mtime > parsed_at:
+            return True
+    return False
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:

@@ -39,31 +39,48 @@ overall as (
 
 ),
 
+stages as (
+
+    -- which stages are open, won or lost: the company profile's stage outcomes
+    select * from {{ ref('stg_profile__stages') }}
+
+),
+
 events as (
 
     select
         events.deal_id,
+        events.stage_event_id,
         events.to_stage as stage,
-        events.changed_at,
-        lead(events.to_stage) over (
-            partition by events.deal_id order by events.changed_at, events.stage_event_id
-        ) as next_stage
+        coalesce(stages.outcome, 'open') as outcome,
+        events.changed_at
     from {{ ref('stg_crm__deal_stage_events') }} as events
+    left join stages
+        on events.to_stage = stages.stage
+
+),
+
+sequenced as (
+
+    select
+        *,
+        lead(outcome) over (partition by deal_id order by changed_at, stage_event_id) as next_outcome
+    from events
 
 ),
 
 stage_entries as (
 
-    -- a deal entering a working stage in the window, and whether its next move went on or to 'lost'
-    select deals.rep_id, events.stage, events.next_stage <> 'lost' as advanced, deals.is_won
-    from events
+    -- a deal entering an open stage in the window, and whether its next move went on rather than to a loss
+    select deals.rep_id, sequenced.stage, sequenced.next_outcome <> 'lost' as advanced, deals.is_won
+    from sequenced
     inner join deals
-        on events.deal_id = deals.deal_id
+        on sequenced.deal_id = deals.deal_id
     cross join bounds
-    where events.changed_at >= bounds.period_start
-        and events.changed_at < bounds.period_end
-        and events.stage not in ('won', 'lost')
-        and events.next_stage is not null
+    where sequenced.changed_at >= bounds.period_start
+        and sequenced.changed_at < bounds.period_end
+        and sequenced.outcome = 'open'
+        and sequenced.next_outcome is not null
 
 ),
 

@@ -25,7 +25,7 @@ revenue as (
         sum(orders.net_amount_usd) as revenue_365d
     from orders
     cross join newest
-    where orders.order_date > newest.newest_order_date - interval 365 day
+    where orders.order_date > {{ dbt.dateadd('day', -365, 'newest.newest_order_date') }}
         and not orders.is_cancelled
     group by orders.account_id
 
