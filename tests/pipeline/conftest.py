@@ -89,6 +89,10 @@ class MartState:
         )
 
 
+# Columns saying when a step ran (load lineage, build and scoring times), not what the data says.
+RUN_STAMPS = ("loaded_at", "_loaded_at", "_load_id", "built_at", "scored_at", "last_training_at")
+
+
 def mart_checksums(warehouse: Path) -> dict[str, MartState]:
     """Every mart's row count, hash of its exact columns and sums of its float columns (load lineage excluded)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -99,9 +103,8 @@ def mart_checksums(warehouse: Path) -> dict[str, MartState]:
         for table in tables:
             columns = con.execute(
                 "select column_name, data_type from information_schema.columns where table_schema = 'marts' "
-                "and table_name = ? and column_name not in ('loaded_at', '_loaded_at', '_load_id', 'built_at') "
-                "order by ordinal_position",
-                [table],
+                "and table_name = ? and not list_contains(?, column_name) order by ordinal_position",
+                [table, list(RUN_STAMPS)],
             ).fetchall()
             exact = ", ".join(f'"{c}"' for c, t in columns if t not in ("DOUBLE", "FLOAT"))
             floats = [f'coalesce(sum("{c}"), 0)' for c, t in columns if t in ("DOUBLE", "FLOAT")]

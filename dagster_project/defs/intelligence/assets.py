@@ -280,7 +280,7 @@ SUGGESTIONS_DDL = """
 create or replace table marts.rep_suggestions (
     suggestion_id varchar, rep_id varchar, period_start date, period_end date, rule_id varchar, step varchar,
     material boolean, suggestion_rank integer, suggestion varchar, evidence varchar, revenue_at_stake_usd double,
-    record_count integer, records varchar, generated_at timestamp)
+    record_count integer, records varchar, built_at timestamp)
 """
 
 
@@ -300,13 +300,13 @@ def build_suggestions_asset() -> dg.AssetsDefinition:
         from dagster_project.defs.intelligence.suggestions import load_rules, suggest
 
         rules, call_first = load_rules()
-        generated_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        built_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         with warehouse.connect() as con:
             analysis = con.execute("select * from marts.rep_analysis").df()
             leads = con.execute("select * from features.feat_leads where is_current").df()
             deals = con.execute("select * from features.feat_deals where is_current").df()
             accounts = con.execute("select * from marts.score_accounts").df()
-            frame = suggest(analysis, leads, deals, accounts, rules, call_first).assign(generated_at=generated_at)
+            frame = suggest(analysis, leads, deals, accounts, rules, call_first).assign(built_at=built_at)
             con.execute(SUGGESTIONS_DDL)
             if len(frame):
                 con.execute("insert into marts.rep_suggestions select * from frame")

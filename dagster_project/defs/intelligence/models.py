@@ -261,7 +261,8 @@ def train(spec: ScoreSpec, rows: pd.DataFrame) -> Model:
     last = results[-1]
     model.card = {
         "score": spec.name,
-        "version": f"{spec.name}-{trained_at:%Y%m%dT%H%M%S}-{digest}",
+        # named by what it was trained on, not when: retraining on the same data gives the same version and scores
+        "version": f"{spec.name}-{digest}",
         "trained_at": trained_at.isoformat(),
         "predicts": f"P(item {spec.label_meaning}), horizon {int(labelled['horizon_days'].iloc[0])} days",
         "library": f"lightgbm {lgb.__version__}, Platt calibration",

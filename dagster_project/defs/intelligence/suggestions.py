@@ -67,19 +67,20 @@ def records(rule: Rule, row: pd.Series, leads: pd.DataFrame, deals: pd.DataFrame
     mine = deals[deals["rep_id"] == rep]
     if rule.act_on == "untouched_leads":
         waiting = leads[(leads["rep_id"] == rep) & ~leads["is_touched"].astype(bool)]
-        return waiting.sort_values("age_days", ascending=False)["lead_id"].tolist()
+        return waiting.sort_values(["age_days", "lead_id"], ascending=[False, True])["lead_id"].tolist()
     if rule.act_on == "stuck_deals":
         in_stage = deals[deals["stage"] == step]
         typical = in_stage["days_in_stage"].median()
-        in_mine = mine[mine["stage"] == step].sort_values("days_in_stage", ascending=False)
+        in_mine = mine[mine["stage"] == step].sort_values(["days_in_stage", "deal_id"], ascending=[False, True])
         stuck = in_mine[in_mine["days_in_stage"] > 2 * typical]
         # the ones stuck longer than twice the usual time first; without any, every deal of the rep in that stage
         return (stuck if len(stuck) else in_mine)["deal_id"].tolist()
     if rule.act_on == "quiet_deals":
         quiet = mine[mine["activities_30d"] == 0]
-        return quiet.sort_values("amount_usd", ascending=False)["deal_id"].tolist()
+        return quiet.sort_values(["amount_usd", "deal_id"], ascending=[False, True])["deal_id"].tolist()
     if rule.act_on == "channel_deals":
-        return mine[mine["channel"] == step].sort_values("amount_usd", ascending=False)["deal_id"].tolist()
+        in_channel = mine[mine["channel"] == step]
+        return in_channel.sort_values(["amount_usd", "deal_id"], ascending=[False, True])["deal_id"].tolist()
     raise ValueError(f"rule {rule.id}: unknown act_on {rule.act_on}")
 
 
@@ -106,7 +107,7 @@ def suggest(analysis: pd.DataFrame, leads: pd.DataFrame, deals: pd.DataFrame, ac
             "record_count": len(found),
             "records": ", ".join(found[:MAX_RECORDS]),
         })
-    for rep, top in accounts.sort_values("expected_value", ascending=False).groupby("rep_id", sort=True):
+    for rep, top in accounts.sort_values(["expected_value", "account_id"], ascending=[False, True]).groupby("rep_id", sort=True):
         ids = top["account_id"].head(int(call_first["top"])).tolist()
         rows.append({
             "suggestion_id": f"{call_first['id']}:{rep}",
@@ -124,7 +125,9 @@ def suggest(analysis: pd.DataFrame, leads: pd.DataFrame, deals: pd.DataFrame, ac
                                                                        "suggestion_rank")])
     if out.empty:
         return out.assign(period_start=None, period_end=None, suggestion_rank=None)[COLUMNS]
-    out = out.sort_values(["rep_id", "material", "revenue_at_stake_usd"], ascending=[True, False, False])
+    # the id breaks ties so that the same data always ranks the same way, whatever order the rows were read in
+    out = out.sort_values(["rep_id", "material", "revenue_at_stake_usd", "suggestion_id"],
+                          ascending=[True, False, False, True])
     out["suggestion_rank"] = out.groupby("rep_id").cumcount() + 1
     out["period_start"] = analysis["period_start"].iloc[0]
     out["period_end"] = analysis["period_end"].iloc[0]

@@ -91,7 +91,7 @@ def plan_day(
         jobs, cfg, config.routing_url, config.routes_time_limit_s, 1 if rep_ids else config.routes_workers
     )
     for table, schema, frame in (
-        ("route_plans", PLAN_SCHEMA, stops), ("route_plan_days", DAY_SCHEMA, days),
+        ("route_plans", PLAN_SCHEMA, stops), ("route_plan_days", DAY_SCHEMA, days[list(DAY_SCHEMA)]),
         ("route_plan_dropped", DROPPED_SCHEMA, dropped),
     ):
         # one plan per rep and day: re-planning a rep replaces exactly that rep's rows of that day
