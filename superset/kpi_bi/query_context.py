@@ -67,7 +67,8 @@ def build_query(viz_type: str, params: dict[str, Any]) -> dict[str, Any]:
         "extras": {"having": "", "where": where, "time_grain_sqla": params.get("time_grain_sqla")},
         "applied_time_extras": {},
         "columns": columns,
-        "metrics": metrics,
+        # a raw table sends no metrics at all: Superset groups by the columns whenever metrics is a list, even empty
+        "metrics": None if params.get("query_mode") == "raw" else metrics,
         "orderby": orderby,
         "annotation_layers": [],
         "row_limit": params.get("row_limit", 10000),

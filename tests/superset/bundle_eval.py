@@ -39,7 +39,7 @@ def expected_rows(serving: Path, dataset: dict[str, Any], query_context: str) ->
             name, expr = column, _quote(column)
         selects.append(f"{expr} as {_quote(name)}")
         groups.append(expr)
-    for metric in query["metrics"]:
+    for metric in query["metrics"] or []:
         if isinstance(metric, str):
             selects.append(f"{metric_sql[metric]} as {_quote(metric)}")
         else:
