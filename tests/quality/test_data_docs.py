@@ -10,6 +10,8 @@ from dagster_project.defs.quality.data_docs import make_offline, remote_referenc
 from tests.quality.conftest import run_with_checks
 
 KEYS = [("raw", "orders_refunds"), ("raw", "ref_fx_rates")]
+# Checks computed in SQL rather than by a GX suite: logged with every result, but without a Data Docs page.
+SQL_CHECKS = ("quarantine_share",)
 
 
 def test_pages_load_nothing_from_the_network_and_are_linked(warehouse, data_dir):
@@ -20,6 +22,8 @@ def test_pages_load_nothing_from_the_network_and_are_linked(warehouse, data_dir)
     for page in pages:
         assert remote_references(page.read_text(encoding="utf-8")) == [], page
     for evaluation in result.get_asset_check_evaluations():
+        if evaluation.asset_check_key.name in SQL_CHECKS:
+            continue
         page = Path(evaluation.metadata["data_docs_page"].value)
         assert page.is_file() and site in page.parents
         assert evaluation.metadata["data_docs_url"].value == page.as_uri()
@@ -56,12 +60,12 @@ def test_every_result_is_logged_and_a_rerun_appends(warehouse):
             "select run_id, asset_key, check_name, severity, blocking, passed, partition_start, partition_end, "
             "observed_value, docs_path from health.check_results order by run_id, asset_key, check_name"
         ).fetchall()
-    assert len(rows) == 2 * 5
+    assert len(rows) == 2 * (5 + len(KEYS) * len(SQL_CHECKS))
     assert {r[0] for r in rows} == {first.run_id, second.run_id}
-    refunds = [r for r in rows if r[1] == "raw/orders_refunds" and r[0] == first.run_id]
+    refunds = [r for r in rows if r[1] == "raw/orders_refunds" and r[0] == first.run_id and r[2] not in SQL_CHECKS]
     assert [(r[2], r[3], r[4], r[5]) for r in refunds] == [("schema", "ERROR", True, True),
                                                            ("values", "ERROR", True, True)]
     assert {(str(r[6]), str(r[7])) for r in refunds} == {("2024-12-05", "2024-12-06")}
     fx = [r for r in rows if r[1] == "raw/ref_fx_rates"]
     assert {(r[6], r[7]) for r in fx} == {(None, None)}  # unpartitioned: the whole table is checked
-    assert all(Path(r[9]).is_file() for r in rows)
+    assert all(Path(r[9]).is_file() for r in rows if r[2] not in SQL_CHECKS)

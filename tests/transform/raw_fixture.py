@@ -135,6 +135,13 @@ def build_tables(days: int = 90, seed: int = 7) -> dict[str, pd.DataFrame]:
             "id": f"act_{act_no:08d}", "type": "call", "rep_id": deal["owner_id"] or reps[0], "account_id": acc,
             "deal_id": deal["id"], "occurred_at": ts(convert_day, 14), "duration_min": 15, "latitude": None, "longitude": None,
             "outcome": "completed"}], convert_day, "crm/activities")
+        # and a visit on site, so that the route marts (field visits in the order made) have rows to compare
+        act_no += 1
+        t["crm_activities"] += _lineage([{
+            "id": f"act_{act_no:08d}", "type": "field_visit", "rep_id": deal["owner_id"] or reps[0],
+            "account_id": acc, "deal_id": deal["id"], "occurred_at": ts(convert_day, 10), "duration_min": 45,
+            "latitude": 52.0 + act_no / 1000, "longitude": 13.0 + act_no / 1000, "outcome": "completed"}],
+            convert_day, "crm/activities")
         final_day, final = versions[-1]
         if final["stage"] == "won":
             order_no += 1
