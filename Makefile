@@ -61,7 +61,7 @@ backfill: sync  ## reprocess a day range as ONE run: make backfill START=YYYY-MM
 	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill START=YYYY-MM-DD END=YYYY-MM-DD"; exit 2; }
 	$(UV) run kpi backfill --start $(START) --end $(END)
 
-test: sync  ## run the whole test suite (real DuckDB, PostgreSQL, Redis, Superset, Chromium)
+test: sync lint  ## lint, then the whole test suite (real DuckDB, PostgreSQL, Redis, Superset, Chromium)
 	$(UV) run pytest
 
 test-fast: sync  ## the suite without the slow end-to-end tests
@@ -70,8 +70,9 @@ test-fast: sync  ## the suite without the slow end-to-end tests
 bench: sync  ## run the benchmarks at scale SF and print their figures
 	$(UV) run python benchmarks/run_all.py --scale $(SF)
 
-lint:
-	$(UV) run ruff check dagster_project tests benchmarks ops superset/*.py
+lint: sync  ## ruff lint and format check over the whole tree
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
 
 clean: down  ## remove everything generated under data/ (sources, warehouse, Superset metadata)
 	rm -rf data/sources data/warehouse data/superset data/dagster_home data/quality .run

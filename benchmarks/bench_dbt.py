@@ -28,7 +28,9 @@ MEASURE = (
 def measured(cmd: list[str], env: dict) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one command; raises if it fails."""
     started = time.monotonic()
-    out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, *cmd], env=env, capture_output=True, text=True, check=True
+    )
     seconds = time.monotonic() - started
     report = json.loads(out.stdout.strip().splitlines()[-1])
     if report["rc"] != 0:
@@ -37,8 +39,18 @@ def measured(cmd: list[str], env: dict) -> tuple[float, float]:
 
 
 def dbt_cmd(args: list[str], target: str, target_path: Path, dbt_vars: dict | None = None) -> list[str]:
-    cmd = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-           "--target", target, "--target-path", str(target_path)]
+    cmd = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--target",
+        target,
+        "--target-path",
+        str(target_path),
+    ]
     return cmd + (["--vars", json.dumps(dbt_vars)] if dbt_vars else [])
 
 
@@ -48,9 +60,27 @@ def prepare_raw(scale: str, days: int, start: date, workdir: Path) -> Path:
     marker = workdir / "ingested.ok"
     if not (sources / "crm").exists():
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "dagster_project.cli", "demo-data", "--scale", scale, "--seed", "42",
-                        "--start", start.isoformat(), "--days", str(days), "--out", str(sources)],
-                       check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dagster_project.cli",
+                "demo-data",
+                "--scale",
+                scale,
+                "--seed",
+                "42",
+                "--start",
+                start.isoformat(),
+                "--days",
+                str(days),
+                "--out",
+                str(sources),
+            ],
+            check=True,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+        )
         print(f"demo data: {time.monotonic() - started:.1f} s", flush=True)
     if not marker.exists():
         started = time.monotonic()
@@ -66,8 +96,12 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=120)
     parser.add_argument("--start", default="2024-12-01")
     parser.add_argument("--workdir", default="/tmp/bench-dbt")
-    parser.add_argument("--postgres", choices=["auto", "yes", "no"], default="auto",
-                        help="also build on PostgreSQL (auto: only at scale 1)")
+    parser.add_argument(
+        "--postgres",
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help="also build on PostgreSQL (auto: only at scale 1)",
+    )
     args = parser.parse_args()
     start = date.fromisoformat(args.start)
     workdir = Path(args.workdir) / f"sf{args.scale}"
@@ -86,10 +120,16 @@ def main() -> int:
     # the floor of any dbt invocation: start, load the parsed project, open the warehouse, build one tiny model
     floor_s, _ = measured(dbt_cmd(["run", "--select", "dim_date"], "duckdb", target_path), day_env)
     print(f"scale {args.scale}, {args.days} days")
-    print(f"duckdb full build          : {full_s:8.1f} s   peak RSS {full_rss:7.0f} MB   (target SF10 <= 360 s, 3 GB)")
-    print(f"duckdb one-day incremental : {day_s:8.1f} s   peak RSS {day_rss:7.0f} MB   "
-          f"= {100 * day_s / full_s:.1f} % of full (target <= 3 %)")
-    print(f"dbt floor (one tiny model)  : {floor_s:8.1f} s                        = {100 * floor_s / full_s:.1f} % of full")
+    print(
+        f"duckdb full build          : {full_s:8.1f} s   peak RSS {full_rss:7.0f} MB   (target SF10 <= 360 s, 3 GB)"
+    )
+    print(
+        f"duckdb one-day incremental : {day_s:8.1f} s   peak RSS {day_rss:7.0f} MB   "
+        f"= {100 * day_s / full_s:.1f} % of full (target <= 3 %)"
+    )
+    print(
+        f"dbt floor (one tiny model)  : {floor_s:8.1f} s                        = {100 * floor_s / full_s:.1f} % of full"
+    )
 
     if args.postgres == "yes" or (args.postgres == "auto" and args.scale == "1"):
         from tests.transform.pg_copy import copy_raw_schema, scratch_database
@@ -98,8 +138,10 @@ def main() -> int:
             copy_raw_schema(warehouse, database)
             pg_env = {**env, "KPI_PG_DATABASE": database}
             pg_s, pg_rss = measured(dbt_cmd(build, "postgres", workdir / "dbt_target_pg"), pg_env)
-        print(f"postgres full build        : {pg_s:8.1f} s   peak RSS {pg_rss:7.0f} MB   "
-              f"= {pg_s / full_s:.2f} x duckdb")
+        print(
+            f"postgres full build        : {pg_s:8.1f} s   peak RSS {pg_rss:7.0f} MB   "
+            f"= {pg_s / full_s:.2f} x duckdb"
+        )
     return 0
 
 

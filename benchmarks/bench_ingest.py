@@ -51,7 +51,11 @@ def run(first: str, last: str, env: dict[str, str], reference: bool) -> dict:
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, first, last, "1" if reference else "0"],
-        capture_output=True, text=True, env=env, cwd=REPO, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        check=False,
     )
     wall = time.monotonic() - started
     if proc.returncode != 0:
@@ -76,15 +80,33 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", default="1")
     parser.add_argument("--days", type=int, default=730)
-    parser.add_argument("--sources", help="reuse demo sources generated with --start 2024-01-01 (default: generate)")
+    parser.add_argument(
+        "--sources", help="reuse demo sources generated with --start 2024-01-01 (default: generate)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     sources = Path(args.sources) if args.sources else work / "sources"
     if not args.sources:
         subprocess.run(
-            [sys.executable, "-m", "dagster_project.cli", "demo-data", "--scale", args.scale, "--seed", "42",
-             "--start", "2024-01-01", "--days", str(args.days), "--out", str(sources)],
-            cwd=REPO, check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "dagster_project.cli",
+                "demo-data",
+                "--scale",
+                args.scale,
+                "--seed",
+                "42",
+                "--start",
+                "2024-01-01",
+                "--days",
+                str(args.days),
+                "--out",
+                str(sources),
+            ],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
         )
     env = {
         **os.environ,
@@ -96,7 +118,9 @@ def main() -> int:
     env.pop("KPI_ORDERS_DB_URL", None)
     (work / "dagster_home").mkdir()
     first = "2024-01-01"
-    last = time.strftime("%Y-%m-%d", time.gmtime(time.mktime(time.strptime(first, "%Y-%m-%d")) + (args.days - 1) * 86400))
+    last = time.strftime(
+        "%Y-%m-%d", time.gmtime(time.mktime(time.strptime(first, "%Y-%m-%d")) + (args.days - 1) * 86400)
+    )
     try:
         print(f"scale {args.scale}, {args.days} days of sources in {sources}")
         show(f"full history {first}…{last} (one run)", run(first, last, env, reference=True))

@@ -44,11 +44,18 @@ def main() -> None:
             for e in result.all_events
             if e.event_type_value == "STEP_SUCCESS" and "_" in (e.step_key or "")
         }
-        check_steps = [v for k, v in steps.items() if any(k.endswith(f"_{n}") for n in
-                                                          ("schema", "values", "plausibility", "volume",
-                                                           "freshness", "reconciliation"))]
-        print(f"window {first}..{last}: {checks} checks in {elapsed:.2f} s run wall time; per check step "
-              f"mean {sum(check_steps) / len(check_steps):.3f} s, max {max(check_steps):.3f} s")
+        check_steps = [
+            v
+            for k, v in steps.items()
+            if any(
+                k.endswith(f"_{n}")
+                for n in ("schema", "values", "plausibility", "volume", "freshness", "reconciliation")
+            )
+        ]
+        print(
+            f"window {first}..{last}: {checks} checks in {elapsed:.2f} s run wall time; per check step "
+            f"mean {sum(check_steps) / len(check_steps):.3f} s, max {max(check_steps):.3f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -39,10 +39,19 @@ def small_instances(time_limit_s: float, count: int = 40) -> None:
         lat = 50.0 + rng.normal(0, 0.25, n + 1)
         lon = 8.0 + rng.normal(0, 0.35, n + 1)
         stops = [
-            Stop(f"s{i}", lat[i + 1], lon[i + 1], int(rng.integers(20, 91)) * 60, float(rng.gamma(2.0, 150.0)),
-                 bool(rng.random() < 0.25),
-                 *((int(rng.integers(8, 12)) * H, int(rng.integers(13, 18)) * H) if rng.random() < 0.3
-                   else (None, None)))
+            Stop(
+                f"s{i}",
+                lat[i + 1],
+                lon[i + 1],
+                int(rng.integers(20, 91)) * 60,
+                float(rng.gamma(2.0, 150.0)),
+                bool(rng.random() < 0.25),
+                *(
+                    (int(rng.integers(8, 12)) * H, int(rng.integers(13, 18)) * H)
+                    if rng.random() < 0.3
+                    else (None, None)
+                ),
+            )
             for i in range(n)
         ]
         travel = estimated_matrix(lat, lon, 1.3, 45.0)
@@ -55,9 +64,11 @@ def small_instances(time_limit_s: float, count: int = 40) -> None:
         got = objective(stops, [v.stop for v in plan.visits], travel, 0.5)
         gaps.append(np.inf if due_gap > 0 else (best - got) / abs(best) * 100 if best else 0.0)
     gaps = np.array(gaps)
-    print(f"exact check, {count} days of 6–10 stops, time limit {time_limit_s:g} s/rep: "
-          f"{(gaps <= 1.0).sum()}/{count} within 1 % of the optimum, median gap {np.median(gaps):.3f} %, "
-          f"worst {gaps.max():.2f} %; solver {np.mean(times):.3f} s mean")
+    print(
+        f"exact check, {count} days of 6–10 stops, time limit {time_limit_s:g} s/rep: "
+        f"{(gaps <= 1.0).sum()}/{count} within 1 % of the optimum, median gap {np.median(gaps):.3f} %, "
+        f"worst {gaps.max():.2f} %; solver {np.mean(times):.3f} s mean"
+    )
 
 
 def demo_reality(con, cfg, time_limit_s: float) -> None:
@@ -75,11 +86,13 @@ def demo_reality(con, cfg, time_limit_s: float) -> None:
         return
     actual, best = days["actual_km"].sum(), days["resequenced_km"].sum()
     multi = days[days["visits"] >= 3]
-    print(f"demo reality: {len(days)} rep-days with ≥ 2 visits ({len(multi)} with ≥ 3), "
-          f"{days['visits'].sum()} visits: driven {actual:,.0f} km, re-sequenced {best:,.0f} km, "
-          f"saved {100 * (actual - best) / actual:.1f} % of km and {days['hours_saved'].sum():,.1f} driving hours "
-          f"(≥ 3-visit days: {100 * multi['km_saved'].sum() / multi['actual_km'].sum():.1f} %); "
-          f"median day saves {days['km_saved_pct'].median():.1f} %; {elapsed:.1f} s")
+    print(
+        f"demo reality: {len(days)} rep-days with ≥ 2 visits ({len(multi)} with ≥ 3), "
+        f"{days['visits'].sum()} visits: driven {actual:,.0f} km, re-sequenced {best:,.0f} km, "
+        f"saved {100 * (actual - best) / actual:.1f} % of km and {days['hours_saved'].sum():,.1f} driving hours "
+        f"(≥ 3-visit days: {100 * multi['km_saved'].sum() / multi['actual_km'].sum():.1f} %); "
+        f"median day saves {days['km_saved_pct'].median():.1f} %; {elapsed:.1f} s"
+    )
 
 
 def value_per_hour(con, cfg, time_limit_s: float, workers: int, days: int = 5) -> None:
@@ -95,25 +108,33 @@ def value_per_hour(con, cfg, time_limit_s: float, workers: int, days: int = 5) -
         # Without the intelligence models in this warehouse, a labelled stand-in lets the solver and the baseline
         # be compared on the same values: a random share of each account's last-365-day revenue.
         rng = np.random.default_rng(7)
-        scores = pd.DataFrame({"account_id": accounts["account_id"],
-                               "expected_value": accounts["revenue_365d"] / 12 * rng.beta(2, 5, len(accounts)),
-                               "model_version": "bench-standin", "scored_at": pd.Timestamp("2000-01-01")})
+        scores = pd.DataFrame(
+            {
+                "account_id": accounts["account_id"],
+                "expected_value": accounts["revenue_365d"] / 12 * rng.beta(2, 5, len(accounts)),
+                "model_version": "bench-standin",
+                "scored_at": pd.Timestamp("2000-01-01"),
+            }
+        )
         label = "bench stand-in values (no score_accounts in this warehouse)"
     day = date.today()
     rows = []
     for _ in range(days):
         day = cfg.next_working_day(day)
-        _, summary, _ = plan_all(candidates_for_day(day, reps, accounts, scores, cfg), cfg, None, time_limit_s,
-                                 workers)
+        _, summary, _ = plan_all(
+            candidates_for_day(day, reps, accounts, scores, cfg), cfg, None, time_limit_s, workers
+        )
         rows.append(summary)
     summary = pd.concat(rows)
     planned = summary.dropna(subset=["value_per_hour", "greedy_value_per_hour"])
     plan_vph, greedy_vph = planned["value_per_hour"].mean(), planned["greedy_value_per_hour"].mean()
     wins = (planned["value_per_hour"] > planned["greedy_value_per_hour"]).mean() * 100
-    print(f"value per working hour, {len(planned)} rep-days over {days} working days ({label}): solver "
-          f"{plan_vph:,.0f}/h vs greedy {greedy_vph:,.0f}/h (mean over rep-days, {plan_vph / greedy_vph:.2f}×); "
-          f"solver higher on {wins:.0f} % of rep-days; km solver "
-          f"{planned['km_total'].sum():,.0f} vs greedy {planned['greedy_km'].sum():,.0f}")
+    print(
+        f"value per working hour, {len(planned)} rep-days over {days} working days ({label}): solver "
+        f"{plan_vph:,.0f}/h vs greedy {greedy_vph:,.0f}/h (mean over rep-days, {plan_vph / greedy_vph:.2f}×); "
+        f"solver higher on {wins:.0f} % of rep-days; km solver "
+        f"{planned['km_total'].sum():,.0f} vs greedy {planned['greedy_km'].sum():,.0f}"
+    )
 
 
 def sf10(n_reps: int, cfg, time_limit_s: float, workers: int) -> None:
@@ -126,21 +147,33 @@ def sf10(n_reps: int, cfg, time_limit_s: float, workers: int) -> None:
     for r in range(n_reps):
         home = (float(rng.uniform(40, 55)), float(rng.uniform(-5, 20)))
         k = 60
-        cand = pd.DataFrame({
-            "account_id": [f"r{r}a{i}" for i in range(k)], "account_name": [f"Account {i}" for i in range(k)],
-            "latitude": home[0] + rng.normal(0, 0.2, k), "longitude": home[1] + rng.normal(0, 0.3, k),
-            "tier": "x", "is_due": rng.random(k) < 0.1, "value": rng.gamma(2.0, 300.0, k),
-            "minutes": rng.integers(30, 61, k), "why": "bench",
-        })
+        cand = pd.DataFrame(
+            {
+                "account_id": [f"r{r}a{i}" for i in range(k)],
+                "account_name": [f"Account {i}" for i in range(k)],
+                "latitude": home[0] + rng.normal(0, 0.2, k),
+                "longitude": home[1] + rng.normal(0, 0.3, k),
+                "tier": "x",
+                "is_due": rng.random(k) < 0.1,
+                "value": rng.gamma(2.0, 300.0, k),
+                "minutes": rng.integers(30, 61, k),
+                "why": "bench",
+            }
+        )
         jobs.append(RepDay(f"r{r}", f"Rep {r}", day, home, None, cand, cand.iloc[0:0], "bench"))
     started = time.perf_counter()
     _stops, summary, _dropped = plan_all(jobs, cfg, None, time_limit_s, workers)
     elapsed = time.perf_counter() - started
-    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    print(f"SF10 speed: {n_reps} reps × 60 candidates planned in {elapsed:.1f} s wall with {workers} workers, "
-          f"time limit {time_limit_s:g} s/rep (solve p50 {summary['solve_seconds'].median():.2f} s, max "
-          f"{summary['solve_seconds'].max():.2f} s); {summary['visits'].mean():.1f} visits/rep; peak RSS of one "
-          f"process {rss / 1024:.0f} MB")
+    rss = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    print(
+        f"SF10 speed: {n_reps} reps × 60 candidates planned in {elapsed:.1f} s wall with {workers} workers, "
+        f"time limit {time_limit_s:g} s/rep (solve p50 {summary['solve_seconds'].median():.2f} s, max "
+        f"{summary['solve_seconds'].max():.2f} s); {summary['visits'].mean():.1f} visits/rep; peak RSS of one "
+        f"process {rss / 1024:.0f} MB"
+    )
 
 
 def main() -> None:

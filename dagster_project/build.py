@@ -73,9 +73,15 @@ def run_range(start: date | None = None, end: date | None = None, job_name: str 
             instance=instance,
             # INFO shows each step's own messages (rows read/loaded/quarantined, check outcomes); DEBUG adds one
             # line per Dagster event, ten thousand for a two-year range.
-            run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("KPI_LOG_LEVEL", "INFO")}}}},
-            tags={RANGE_START_TAG: first, RANGE_END_TAG: last, PID_TAG: str(os.getpid()),
-                  HOST_TAG: socket.gethostname()},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": os.environ.get("KPI_LOG_LEVEL", "INFO")}}}
+            },
+            tags={
+                RANGE_START_TAG: first,
+                RANGE_END_TAG: last,
+                PID_TAG: str(os.getpid()),
+                HOST_TAG: socket.gethostname(),
+            },
             raise_on_error=False,
         )
 
@@ -134,8 +140,11 @@ def register(group) -> None:
     @group.command("build")
     @click.option("--start", help="first day (default: KPI_START_DATE)")
     @click.option("--end", help="last day (default: yesterday)")
-    @click.option("--rebuild", is_flag=True,
-                  help="move the warehouse file aside (kept, renamed *.broken-<time>) and rebuild it from the sources")
+    @click.option(
+        "--rebuild",
+        is_flag=True,
+        help="move the warehouse file aside (kept, renamed *.broken-<time>) and rebuild it from the sources",
+    )
     def build_command(start: str | None, end: str | None, rebuild: bool) -> None:
         """Build everything — ingest, dbt, checks, serving snapshot — over a day range as one run."""
         if rebuild:

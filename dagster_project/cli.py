@@ -14,7 +14,9 @@ import click
 # Sub-commands registered by other modules through their `register(group)`, imported only when used so that
 # `kpi demo-data` does not pay for importing Dagster.
 LAZY = {
-    "build": "dagster_project.build", "backfill": "dagster_project.build", "check": "dagster_project.build",
+    "build": "dagster_project.build",
+    "backfill": "dagster_project.build",
+    "check": "dagster_project.build",
     "mappings": "dagster_project.defs.ingest.dry_run",
     "routes": "dagster_project.defs.routes.commands",
 }

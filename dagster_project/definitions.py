@@ -14,8 +14,13 @@ def defs() -> dg.Definitions:
     from dagster_project.defs import ingest, intelligence, ops, profile, quality, routes, serving, transform
 
     config = settings()
-    domains = [ingest.build_defs(), profile.build_defs(), transform.build_defs(), intelligence.build_defs(),
-               routes.build_defs()]
+    domains = [
+        ingest.build_defs(),
+        profile.build_defs(),
+        transform.build_defs(),
+        intelligence.build_defs(),
+        routes.build_defs(),
+    ]
     marts = [key for d in domains for a in d.assets or [] for key in a.keys if key.path[0] == "marts"]
     quality_defs = quality.build_defs(domains)
     checks = [

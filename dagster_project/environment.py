@@ -124,7 +124,9 @@ def settings() -> Settings:
         smtp_starttls=os.environ.get("SMTP_STARTTLS", "false").lower() == "true",
         mail_from=os.environ.get("SMTP_MAIL_FROM", "kpi-warehouse@localhost"),
         data_team_emails=tuple(
-            a.strip() for a in os.environ.get("KPI_DATA_TEAM_EMAILS", "data-team@localhost").split(",") if a.strip()
+            a.strip()
+            for a in os.environ.get("KPI_DATA_TEAM_EMAILS", "data-team@localhost").split(",")
+            if a.strip()
         ),
         dagster_url=os.environ.get("KPI_DAGSTER_URL", "http://127.0.0.1:3000"),
         source_encodings=_encodings("KPI_SOURCE_ENCODINGS"),
@@ -133,7 +135,9 @@ def settings() -> Settings:
         future_days_plausible=_number("KPI_FUTURE_DAYS", "366", int, 0),
         # a table-day with a larger share of its rows quarantined blocks the publish
         quarantine_max_share=_number("KPI_QUARANTINE_MAX_SHARE", "0.05", float, 0, 1),
-        routes_config_path=_path("KPI_ROUTES_CONFIG", REPO_ROOT / "dagster_project" / "defs" / "routes" / "routes.yaml"),
+        routes_config_path=_path(
+            "KPI_ROUTES_CONFIG", REPO_ROOT / "dagster_project" / "defs" / "routes" / "routes.yaml"
+        ),
         routing_url=os.environ.get("KPI_ROUTING_URL") or None,
         routes_time_limit_s=float(os.environ.get("KPI_ROUTES_TIME_LIMIT_S", "0.2")),
         routes_workers=int(os.environ.get("KPI_ROUTES_WORKERS", str(os.cpu_count() or 1))),

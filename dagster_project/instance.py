@@ -20,7 +20,11 @@ def instance_config() -> dict:
         "telemetry": {"enabled": False},
         # DuckDB allows one writer per file: one run at a time, one writing step at a time.
         # The daemon fails runs whose worker died and frees the pool slots they held.
-        "run_monitoring": {"enabled": True, "poll_interval_seconds": 30, "free_slots_after_run_end_seconds": 30},
+        "run_monitoring": {
+            "enabled": True,
+            "poll_interval_seconds": 30,
+            "free_slots_after_run_end_seconds": 30,
+        },
         "concurrency": {
             "pools": {"default_limit": 1, "granularity": "op"},
             "runs": {"max_concurrent_runs": 1},
@@ -30,21 +34,24 @@ def instance_config() -> dict:
     if pg_url:
         # SQLAlchemy 2.1 needs the driver spelled out in the URL.
         if pg_url.startswith("postgresql://"):
-            pg_url = "postgresql+psycopg2://" + pg_url[len("postgresql://"):]
+            pg_url = "postgresql+psycopg2://" + pg_url[len("postgresql://") :]
         config["storage"] = {"postgres": {"postgres_url": pg_url}}
     else:
         # Dagster's default SQLite layout, with the event log kept-engine and fsync-free (dagster_project/storage.py).
         home = str(dagster_home())
         config["run_storage"] = {
-            "module": "dagster._core.storage.runs", "class": "SqliteRunStorage",
+            "module": "dagster._core.storage.runs",
+            "class": "SqliteRunStorage",
             "config": {"base_dir": f"{home}/history"},
         }
         config["event_log_storage"] = {
-            "module": "dagster_project.storage", "class": "KeptEngineSqliteEventLogStorage",
+            "module": "dagster_project.storage",
+            "class": "KeptEngineSqliteEventLogStorage",
             "config": {"base_dir": f"{home}/history/runs"},
         }
         config["schedule_storage"] = {
-            "module": "dagster._core.storage.schedules", "class": "SqliteScheduleStorage",
+            "module": "dagster._core.storage.schedules",
+            "class": "SqliteScheduleStorage",
             "config": {"base_dir": f"{home}/schedules"},
         }
     return config

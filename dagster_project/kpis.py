@@ -56,14 +56,22 @@ def load(dbt_project_dir: Path) -> dict[str, Kpi]:
             raise KpiRegistryError(f"KPI {kpi_id!r}: format {spec['format']!r} not in {FORMATS}")
         if spec["direction"] not in ("up", "down"):
             raise KpiRegistryError(f"KPI {kpi_id!r}: direction must be up or down, not {spec['direction']!r}")
-        out[kpi_id] = Kpi(id=kpi_id, **{**spec, "levels": tuple(spec["levels"]),
-                                        "daily": tuple(spec["daily"]) if spec.get("daily") else None})
+        out[kpi_id] = Kpi(
+            id=kpi_id,
+            **{
+                **spec,
+                "levels": tuple(spec["levels"]),
+                "daily": tuple(spec["daily"]) if spec.get("daily") else None,
+            },
+        )
     return out
 
 
 def require(registry: dict[str, Kpi], kpi_id: str, where: str) -> Kpi:
     """The KPI `kpi_id`, or an error naming it and `where` it was named."""
     if kpi_id not in registry:
-        raise KpiRegistryError(f"{where} names KPI {kpi_id!r}, which is not in the KPI registry "
-                               f"(dbt_project/dbt_project.yml vars.kpis; known: {', '.join(sorted(registry))})")
+        raise KpiRegistryError(
+            f"{where} names KPI {kpi_id!r}, which is not in the KPI registry "
+            f"(dbt_project/dbt_project.yml vars.kpis; known: {', '.join(sorted(registry))})"
+        )
     return registry[kpi_id]

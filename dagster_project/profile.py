@@ -19,7 +19,13 @@ UNKNOWN_STAGE = "unknown"
 
 # Optional sources and the raw tables each one feeds; the CRM's users, accounts, leads and deals are always there.
 OPTIONAL_SOURCES = ("orders", "ads", "activities", "stage_history")
-ORDERS_TABLES = ("orders_customers", "orders_products", "orders_orders", "orders_order_lines", "orders_refunds")
+ORDERS_TABLES = (
+    "orders_customers",
+    "orders_products",
+    "orders_orders",
+    "orders_order_lines",
+    "orders_refunds",
+)
 
 
 class ProfileError(ValueError):
@@ -107,7 +113,9 @@ class Profile(_Strict):
     def _usd_for_now(cls, currency: str) -> str:
         # the FX reference file gives rates to USD and the marts' amount columns are USD (`*_usd`)
         if currency != "USD":
-            raise ValueError(f"{currency}: only USD is supported as reporting currency so far (FX rates are to USD)")
+            raise ValueError(
+                f"{currency}: only USD is supported as reporting currency so far (FX rates are to USD)"
+            )
         return currency
 
     @field_validator("timezone")
@@ -159,7 +167,9 @@ class Profile(_Strict):
         if source in ("crm", "reference"):
             return True
         if source not in OPTIONAL_SOURCES:
-            raise KeyError(f"unknown source {source!r}; sources are crm, reference, {', '.join(OPTIONAL_SOURCES)}")
+            raise KeyError(
+                f"unknown source {source!r}; sources are crm, reference, {', '.join(OPTIONAL_SOURCES)}"
+            )
         return bool(getattr(self.sources, source))
 
     def table_enabled(self, table: str) -> bool:

@@ -82,8 +82,10 @@ class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
         events = [e for e in events if not e.get_dagster_event().is_asset_failed_to_materialize]
         kinds = {e.get_dagster_event().event_type for e in events}
         run_ids = {e.run_id for e in events}
-        if not events or len(run_ids) != 1 or kinds not in (
-            {DagsterEventType.ASSET_MATERIALIZATION}, {DagsterEventType.ASSET_OBSERVATION}
+        if (
+            not events
+            or len(run_ids) != 1
+            or kinds not in ({DagsterEventType.ASSET_MATERIALIZATION}, {DagsterEventType.ASSET_OBSERVATION})
         ):
             return super().store_event_batch(events)
         insert = self.prepare_insert_event_batch(events)

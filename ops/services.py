@@ -30,8 +30,16 @@ class Service:
 
 DAGSTER_PRODUCTION_ENV = ("DAGSTER_HOME", "DAGSTER_HOST", "KPI_DAGSTER_PG_URL", "KPI_DATA_DIR")
 SUPERSET_PRODUCTION_ENV = (
-    "KPI_SERVING_PATH", "SUPERSET_HOME", "SUPERSET_BIND", "SUPERSET_DATABASE_URI", "SUPERSET_CELERY_BROKER_URL",
-    "SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", "WEBDRIVER_BASEURL", "SMTP_HOST", "SMTP_PORT",
+    "KPI_SERVING_PATH",
+    "SUPERSET_HOME",
+    "SUPERSET_BIND",
+    "SUPERSET_DATABASE_URI",
+    "SUPERSET_CELERY_BROKER_URL",
+    "SUPERSET_SECRET_KEY",
+    "SUPERSET_ADMIN_PASSWORD",
+    "WEBDRIVER_BASEURL",
+    "SMTP_HOST",
+    "SMTP_PORT",
 )
 
 
@@ -45,12 +53,16 @@ def services() -> list[Service]:
     superset_port = _env("SUPERSET_PORT", "8088")
     return [
         Service(
-            "dagster-webserver", ["ops/bin/dagster-webserver"],
-            health_url=f"http://127.0.0.1:{dagster_port}/server_info", production_env=DAGSTER_PRODUCTION_ENV,
+            "dagster-webserver",
+            ["ops/bin/dagster-webserver"],
+            health_url=f"http://127.0.0.1:{dagster_port}/server_info",
+            production_env=DAGSTER_PRODUCTION_ENV,
         ),
         Service("dagster-daemon", ["ops/bin/dagster-daemon"], production_env=DAGSTER_PRODUCTION_ENV),
         Service(
-            "superset-web", ["superset/bin/web"], health_url=f"http://127.0.0.1:{superset_port}/health",
+            "superset-web",
+            ["superset/bin/web"],
+            health_url=f"http://127.0.0.1:{superset_port}/health",
             production_env=SUPERSET_PRODUCTION_ENV,
         ),
         Service("superset-worker", ["superset/bin/worker"], production_env=SUPERSET_PRODUCTION_ENV),

@@ -44,7 +44,9 @@ FEATURE_FLAGS = {
 
 # Chart results are cached per serving snapshot (kpi_bi.cache): a publish makes every key new, so the timeout only
 # bounds how long an unused entry stays on disk. SUPERSET_DATA_CACHE_TIMEOUT=0 turns the cache off.
-_DATA_CACHE_TIMEOUT = int(os.environ.get("SUPERSET_DATA_CACHE_TIMEOUT", str(int(timedelta(days=1).total_seconds()))))
+_DATA_CACHE_TIMEOUT = int(
+    os.environ.get("SUPERSET_DATA_CACHE_TIMEOUT", str(int(timedelta(days=1).total_seconds())))
+)
 DATA_CACHE_CONFIG = (
     {
         "CACHE_TYPE": "kpi_bi.cache.SnapshotFileSystemCache",
@@ -93,7 +95,9 @@ ALERT_REPORTS_WORKING_TIME_OUT_KILL = True
 # Superset puts one space between the prefix and the subject.
 EMAIL_REPORTS_SUBJECT_PREFIX = "[Sales KPI]"
 # Webhooks must be HTTPS unless explicitly relaxed (a loopback sink in tests, an internal relay).
-ALERT_REPORTS_WEBHOOK_HTTPS_ONLY = os.environ.get("ALERT_REPORTS_WEBHOOK_HTTPS_ONLY", "true").lower() == "true"
+ALERT_REPORTS_WEBHOOK_HTTPS_ONLY = (
+    os.environ.get("ALERT_REPORTS_WEBHOOK_HTTPS_ONLY", "true").lower() == "true"
+)
 # Slack recipients in alerts.yaml are provisioned only when this is set.
 SLACK_API_TOKEN = os.environ.get("SLACK_API_TOKEN") or None
 
@@ -124,6 +128,9 @@ WEBDRIVER_CONFIGURATION = {
 WEBDRIVER_BASEURL = _settings.webdriver_baseurl
 WEBDRIVER_BASEURL_USER_FRIENDLY = _settings.public_base_url
 SCREENSHOT_LOAD_WAIT = int(timedelta(seconds=60).total_seconds())
+# A cold dashboard page on a busy 2-core host can take longer than Superset's 10 s to show its grid; a report whose
+# screenshot gives up sends its owners an error mail instead of the dashboard.
+SCREENSHOT_LOCATE_WAIT = int(timedelta(seconds=30).total_seconds())
 
 # Report tasks: string eta → datetime (SQLite metadata, upstream #25969); a missing browser is logged at start.
 celery_signals.connect(CHROMIUM_BIN, WEBDRIVER_CONFIGURATION["service"]["executable_path"])

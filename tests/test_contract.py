@@ -28,9 +28,16 @@ def _other_company() -> dict:
         "reporting_currency": "USD",
         "sources": {"orders": False, "ads": True, "activities": False, "stage_history": False},
         "revenue_basis": "won_deals",
-        "lead_channels": {"channels": ["web", "partners"], "sources": {"website": "web", "partner": "partners"}},
-        "deal_stages": [{"name": "Discovery", "outcome": "open"}, {"name": "Demo", "outcome": "open"},
-                        {"name": "Closed Won", "outcome": "won"}, {"name": "Closed Lost", "outcome": "lost"}],
+        "lead_channels": {
+            "channels": ["web", "partners"],
+            "sources": {"website": "web", "partner": "partners"},
+        },
+        "deal_stages": [
+            {"name": "Discovery", "outcome": "open"},
+            {"name": "Demo", "outcome": "open"},
+            {"name": "Closed Won", "outcome": "won"},
+            {"name": "Closed Lost", "outcome": "lost"},
+        ],
         "ad_platforms": {"meta_ads": {"vat_rate": 0.0}},
     }
 
@@ -107,7 +114,17 @@ def test_no_generated_check_names_demo_vocabulary(tmp_path: Path):
     """Nothing in the checks of a differently shaped company mentions the demo's regions, teams or stages."""
     suites = raw_suites(parse_profile(_other_company(), tmp_path / "p.yaml"))
     text = repr([e.configuration for specs in suites.values() for s in specs for e in s.expectations()])
-    for word in ("North", "Central", "South", "team_\\\\d", "team_0", "negotiation", "paid_search", "EUR", "acc_"):
+    for word in (
+        "North",
+        "Central",
+        "South",
+        "team_\\\\d",
+        "team_0",
+        "negotiation",
+        "paid_search",
+        "EUR",
+        "acc_",
+    ):
         assert word not in text, word
 
 

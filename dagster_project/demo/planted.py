@@ -63,8 +63,9 @@ def repeat_customers(seed: int, rng: np.random.Generator, pool: np.ndarray, day:
     return pool[rng.choice(len(pool), n, p=w / w.sum())]
 
 
-def order_propensity(cfg: Config, pool_ids: np.ndarray, pool_days: np.ndarray, first_day: int,
-                     horizon: int) -> np.ndarray:
+def order_propensity(
+    cfg: Config, pool_ids: np.ndarray, pool_days: np.ndarray, first_day: int, horizon: int
+) -> np.ndarray:
     """The true P(at least one repeat order in [first_day, first_day + horizon)) of each customer in `pool_ids`.
 
     A customer enters the pool on its day (`pool_days`, sorted like the ids); orders of won deals are not counted.

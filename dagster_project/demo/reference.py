@@ -118,7 +118,9 @@ def targets_csv(cfg: Config, org: Org, campaigns: Campaigns) -> str:
     # plan expects every rep to perform near the team norm, so weak reps miss and strong ones beat it)
     weight = org.rep_capacity * enterprise * (0.75 + 0.25 * org.rep_skill / org.rep_skill.mean())
     weight = weight / weight.sum()
-    shop_per_day = (REPEAT_ORDERS_PER_DAY + WEB_ORDERS_PER_DAY) * cfg.scale * (1.0 - CANCEL_P) * _shop_order_value(cfg)
+    shop_per_day = (
+        (REPEAT_ORDERS_PER_DAY + WEB_ORDERS_PER_DAY) * cfg.scale * (1.0 - CANCEL_P) * _shop_order_value(cfg)
+    )
     web_new_per_day = WEB_ORDERS_PER_DAY * cfg.scale * WEB_NEW_P
     rows: list[tuple] = []
 
@@ -140,7 +142,16 @@ def targets_csv(cfg: Config, org: Org, campaigns: Campaigns) -> str:
         for t, (team_id, _, _) in enumerate(TEAMS):
             team_rev = float(per_rep[[r for r in reps if team_at[r] == t]].sum())
             add("team", team_id, "won_amount_usd", "month", m, end, round(team_rev, 2), "at_least")
-        add("company", "company", "won_amount_usd", "month", m, end, round(float(per_rep.sum()), 2), "at_least")
+        add(
+            "company",
+            "company",
+            "won_amount_usd",
+            "month",
+            m,
+            end,
+            round(float(per_rep.sum()), 2),
+            "at_least",
+        )
         # net revenue: every order placed (won deals' orders, repeat and web-shop orders) less what refunds take
         shop = shop_per_day * float(day_factor(cfg.start, offsets).sum())
         net_by_month[m] = (company + shop) * (1.0 - REFUND_LOSS)
@@ -148,7 +159,16 @@ def targets_csv(cfg: Config, org: Org, campaigns: Campaigns) -> str:
         last_year = _months(m.replace(year=m.year - 1), m.replace(year=m.year - 1))[0]
         if last_year in net_by_month:
             growth = net_by_month[m] / net_by_month[last_year] - 1.0
-            add("company", "company", "revenue_growth_yoy", "month", m, end, round(growth + 0.02, 3), "at_least")
+            add(
+                "company",
+                "company",
+                "revenue_growth_yoy",
+                "month",
+                m,
+                end,
+                round(growth + 0.02, 3),
+                "at_least",
+            )
         month_days = len(offsets)
         funnel = [
             ("conversion_lead_to_deal", round(exp.lead_deals / exp.leads * 0.95, 3), "at_least"),
@@ -160,12 +180,28 @@ def targets_csv(cfg: Config, org: Org, campaigns: Campaigns) -> str:
         new_customers = (exp.lead_deals * NEW_ACCOUNT_SHARE + web_new_per_day) * month_days * _ramp(cfg, m)
         for metric, value, direction in funnel:
             add("company", "company", metric, "month", m, end, value, direction)
-        add("company", "company", "new_customers", "month", m, end, float(max(1, round(new_customers * 0.95))),
-            "at_least")
+        add(
+            "company",
+            "company",
+            "new_customers",
+            "month",
+            m,
+            end,
+            float(max(1, round(new_customers * 0.95))),
+            "at_least",
+        )
         # CAC as the KPI defines it for the company: all ad spend plus all sales cost, per new customer
         cost = exp.spend * month_days + _sales_cost(cfg, org, exp, m)
-        add("company", "company", "cac_usd", "month", m, end, round(cost / max(new_customers, 1e-9) * 1.1, 2),
-            "at_most")
+        add(
+            "company",
+            "company",
+            "cac_usd",
+            "month",
+            m,
+            end,
+            round(cost / max(new_customers, 1e-9) * 1.1, 2),
+            "at_most",
+        )
         for t, (team_id, _, _) in enumerate(TEAMS):
             share = float(org.rep_capacity[[r for r in reps if team_at[r] == t]].sum())
             for metric, value, direction in funnel:
@@ -234,7 +270,9 @@ def _team_costs(cfg: Config, org: Org, exp: Expectation, m: date) -> list[float]
     costs = []
     for t in range(len(TEAMS)):
         members = [r for r in range(org.n_reps) if org.team_of(r, day) == t]
-        costs.append(float(salary[members].sum() + 9_500 + 13_000 / 2 + 0.06 * bookings * share[members].sum()))
+        costs.append(
+            float(salary[members].sum() + 9_500 + 13_000 / 2 + 0.06 * bookings * share[members].sum())
+        )
     return costs
 
 

@@ -11,8 +11,13 @@ from kpi_bi import kpis
 LISTING_COLUMNS = ("kpi", "scope", "period", "value", "threshold", "status", "note")
 
 # Scope level → the column of marts.kpi_sales_daily that holds the scope id.
-DAILY_SCOPE_COLUMNS = {"company": "'company'", "team": "team_id", "rep": "rep_id", "channel": "channel",
-                       "region": "region"}
+DAILY_SCOPE_COLUMNS = {
+    "company": "'company'",
+    "team": "team_id",
+    "rep": "rep_id",
+    "channel": "channel",
+    "region": "region",
+}
 
 
 SCOPE_LEVELS = ("company", "team", "rep", "channel", "region")
@@ -75,7 +80,9 @@ def _scope(alert: dict[str, Any]) -> tuple[str, list[str]]:
     ids = [str(i) for i in scope.get("ids") or []]
     for scope_id in ids:
         if not _ID.match(scope_id):
-            raise AlertConfigError(f"alert {alert['key']!r}: scope id {scope_id!r} has characters not allowed")
+            raise AlertConfigError(
+                f"alert {alert['key']!r}: scope id {scope_id!r} has characters not allowed"
+            )
     return level, ids
 
 
@@ -85,7 +92,9 @@ def _in_list(column: str, ids: list[str]) -> str:
     return f"{column} in ({', '.join(repr(i) for i in ids)})"
 
 
-def _against_target(alert: dict[str, Any], breach: str, registry: dict[str, dict[str, Any]] | None = None) -> str:
+def _against_target(
+    alert: dict[str, Any], breach: str, registry: dict[str, dict[str, Any]] | None = None
+) -> str:
     """below_target / above_threshold: the current period's value against its target or threshold from kpi_scorecard."""
     key = alert["key"]
     spec = _kpi(alert, registry)
@@ -97,14 +106,17 @@ def _against_target(alert: dict[str, Any], breach: str, registry: dict[str, dict
     fixed = cond.get("threshold")
     # A fixed number in the file overrides; otherwise the scope's own target/threshold, else the company's
     # target for the same period (so a target changed in the planning sheet moves the alert).
-    threshold = (f"{_number(fixed, 'threshold', key)}" if fixed is not None
-                 else "coalesce(scoped.target_value, company.target_value)")
+    threshold = (
+        f"{_number(fixed, 'threshold', key)}"
+        if fixed is not None
+        else "coalesce(scoped.target_value, company.target_value)"
+    )
     op = "<" if breach == "below" else ">"
     return f"""
 with scoped as (
     select * from marts.kpi_scorecard
     where kpi_name = '{kpi}' and scope_level = '{level}' and period_grain = '{grain}'
-        and {_in_list('scope_id', ids)}
+        and {_in_list("scope_id", ids)}
 ),
 company as (
     select period_start, target_value from marts.kpi_scorecard
@@ -129,8 +141,8 @@ select
     '{_label(spec)}' as kpi,
     case when scope_level = 'company' then 'company' else scope_level || ' ' || scope_id end as scope,
     period_start as period,
-    {formatted('kpi_value', spec)} as value,
-    {formatted('threshold_value', spec)} as threshold,
+    {formatted("kpi_value", spec)} as value,
+    {formatted("threshold_value", spec)} as threshold,
     '{breach} threshold' as status,
     'value {op} threshold' as note
 from measured
@@ -149,18 +161,18 @@ def _pace_under(alert: dict[str, Any], registry: dict[str, dict[str, Any]] | Non
     return f"""
 with running as (
     select * from marts.kpi_target_attainment
-    where metric = '{metric}' and owner_level = '{level}' and {_in_list('owner_id', ids)}
+    where metric = '{metric}' and owner_level = '{level}' and {_in_list("owner_id", ids)}
         and as_of_date between period_start and period_end
 )
 select
     '{_label(spec)}: pace to target' as kpi,
     case when owner_level = 'company' then 'company' else owner_level || ' ' || owner_id end as scope,
     period_start as period,
-    {formatted('pace_to_target', {'format': 'percent'})} as value,
-    {formatted(str(ratio), {'format': 'percent'})} as threshold,
+    {formatted("pace_to_target", {"format": "percent"})} as value,
+    {formatted(str(ratio), {"format": "percent"})} as threshold,
     replace(status, '_', ' ') as status,
-    'actual ' || {formatted('actual_value', spec)} || ' of target ' || {formatted('target_value', spec)}
-        || ', projected ' || {formatted('projected_value', spec)} as note
+    'actual ' || {formatted("actual_value", spec)} || ' of target ' || {formatted("target_value", spec)}
+        || ', projected ' || {formatted("projected_value", spec)} as note
 from running
 where coalesce(pace_to_target, 0) < {ratio}
 order by scope
@@ -198,8 +210,10 @@ def _change_vs_previous(alert: dict[str, Any], registry: dict[str, dict[str, Any
         if den is None:
             # A sum is compared per day, so windows of different length compare fairly.
             return f"sum(case when {in_window} then {num} end) / {hi - lo}"
-        return (f"sum(case when {in_window} then {num} end)"
-                f" / nullif(sum(case when {in_window} then {den} end), 0)")
+        return (
+            f"sum(case when {in_window} then {num} end)"
+            f" / nullif(sum(case when {in_window} then {den} end), 0)"
+        )
 
     lag_text = f" ending {lag} days before the last day" if lag else " up to the last day"
     # a rate changes by percentage points; a sum by a relative change
@@ -228,10 +242,10 @@ select
     '{_label(spec)}' as kpi,
     case when '{level}' = 'company' then 'company' else '{level} ' || scope_id end as scope,
     as_of_date as period,
-    {formatted('recent_value', spec)} as value,
-    {formatted(f'baseline_value * {factor}', spec)} as threshold,
+    {formatted("recent_value", spec)} as value,
+    {formatted(f"baseline_value * {factor}", spec)} as threshold,
     {change} as status,
-    '{recent} days{lag_text} against the {baseline} days before (' || {formatted('baseline_value', spec)} || ')'
+    '{recent} days{lag_text} against the {baseline} days before (' || {formatted("baseline_value", spec)} || ')'
         as note
 from windows
 where recent_value {op} baseline_value * {factor}
@@ -280,7 +294,9 @@ def listing_sql(alert: dict[str, Any], registry: dict[str, dict[str, Any]] | Non
     """The query listing an alert's breaching rows (empty when the alert should not fire)."""
     kind = (alert.get("condition") or {}).get("kind")
     if kind not in CONDITIONS:
-        raise AlertConfigError(f"alert {alert.get('key')!r}: condition kind {kind!r} not in {sorted(CONDITIONS)}")
+        raise AlertConfigError(
+            f"alert {alert.get('key')!r}: condition kind {kind!r} not in {sorted(CONDITIONS)}"
+        )
     if kind != "stale_data" and not alert.get("kpi"):
         raise AlertConfigError(f"alert {alert['key']!r}: kpi is required for {kind}")
     if kind == "stale_data":

@@ -80,7 +80,9 @@ def load(path: Path | None = None) -> dict[str, list[dict[str, Any]]]:
         for entry in doc.get(kind) or []:
             key = entry.get("key")
             if not isinstance(key, str) or not _KEY.match(key):
-                raise AlertConfigError(f"{path}: {kind} entry key {key!r} must be lowercase letters, digits, _")
+                raise AlertConfigError(
+                    f"{path}: {kind} entry key {key!r} must be lowercase letters, digits, _"
+                )
             if key in seen:
                 raise AlertConfigError(f"{path}: key {key!r} appears twice")
             seen.add(key)
@@ -91,7 +93,9 @@ def load(path: Path | None = None) -> dict[str, list[dict[str, Any]]]:
                 raise AlertConfigError(f"{key!r}: schedule.cron missing (and no default)")
             item["schedule"].setdefault("timezone", "UTC")
             item["recipients"] = _recipients(entry.get("recipients") or defaults.get("recipients") or {}, key)
-            item["grace_period"] = int(entry.get("grace_period_seconds", defaults.get("grace_period_seconds", 14400)))
+            item["grace_period"] = int(
+                entry.get("grace_period_seconds", defaults.get("grace_period_seconds", 14400))
+            )
             if kind == "alerts":
                 item.setdefault("dashboard", defaults.get("dashboard"))
                 item["listing_sql"] = listing_sql(item, registry)
@@ -123,43 +127,61 @@ def _dataset_sql(alert: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return sql, extra
 
 
-def render_assets(cfg: SupersetSettings, config: dict[str, list[dict[str, Any]]],
-                  assets_dir: Path = ASSETS_DIR) -> dict[str, str]:
+def render_assets(
+    cfg: SupersetSettings, config: dict[str, list[dict[str, Any]]], assets_dir: Path = ASSETS_DIR
+) -> dict[str, str]:
     """Bundle files for the alerts: the serving database, one virtual dataset and one table chart per alert."""
     assets = load_assets(assets_dir)
     database = render_database(assets["databases/kpi_serving.yaml"], cfg)
     files: dict[str, Any] = {"metadata.yaml": assets["metadata.yaml"], "databases/kpi_serving.yaml": database}
     for alert in config["alerts"]:
         sql, extra = _dataset_sql(alert)
-        dataset = render_dataset({
-            "table_name": f"{ALERT_DATASET_PREFIX}{alert['key']}",
-            "schema": "marts",
-            "catalog": None,
-            "sql": sql,
-            "main_dttm_col": None,
-            "description": f"Rows breaching the alert {alert['name']!r} ({MANAGED_BY}).",
-            "default_endpoint": None, "offset": 0, "cache_timeout": None, "filter_select_enabled": False,
-            "fetch_values_predicate": None, "extra": extra, "normalize_columns": False,
-            "always_filter_main_dttm": False,
-            "uuid": _uuid(alert["key"], "dataset"),
-            "database_uuid": database["uuid"],
-            "version": "1.0.0",
-        }, cfg.serving_path, {})
-        chart = render_chart({
-            "slice_name": f"{ALERT_CHART_PREFIX}{alert['name']}",
-            "description": f"What the alert {alert['key']} found ({MANAGED_BY}).",
-            "certified_by": None, "certification_details": None,
-            "viz_type": "table",
-            "params": {
-                "viz_type": "table", "query_mode": "raw", "all_columns": list(LISTING_COLUMNS),
-                "order_by_cols": ['["scope", true]'], "adhoc_filters": [], "row_limit": 1000,
-                "server_pagination": False,
+        dataset = render_dataset(
+            {
+                "table_name": f"{ALERT_DATASET_PREFIX}{alert['key']}",
+                "schema": "marts",
+                "catalog": None,
+                "sql": sql,
+                "main_dttm_col": None,
+                "description": f"Rows breaching the alert {alert['name']!r} ({MANAGED_BY}).",
+                "default_endpoint": None,
+                "offset": 0,
+                "cache_timeout": None,
+                "filter_select_enabled": False,
+                "fetch_values_predicate": None,
+                "extra": extra,
+                "normalize_columns": False,
+                "always_filter_main_dttm": False,
+                "uuid": _uuid(alert["key"], "dataset"),
+                "database_uuid": database["uuid"],
+                "version": "1.0.0",
             },
-            "cache_timeout": None,
-            "uuid": _uuid(alert["key"], "chart"),
-            "version": "1.0.0",
-            "dataset_uuid": dataset["uuid"],
-        }, dataset)
+            cfg.serving_path,
+            {},
+        )
+        chart = render_chart(
+            {
+                "slice_name": f"{ALERT_CHART_PREFIX}{alert['name']}",
+                "description": f"What the alert {alert['key']} found ({MANAGED_BY}).",
+                "certified_by": None,
+                "certification_details": None,
+                "viz_type": "table",
+                "params": {
+                    "viz_type": "table",
+                    "query_mode": "raw",
+                    "all_columns": list(LISTING_COLUMNS),
+                    "order_by_cols": ['["scope", true]'],
+                    "adhoc_filters": [],
+                    "row_limit": 1000,
+                    "server_pagination": False,
+                },
+                "cache_timeout": None,
+                "uuid": _uuid(alert["key"], "chart"),
+                "version": "1.0.0",
+                "dataset_uuid": dataset["uuid"],
+            },
+            dataset,
+        )
         files[f"datasets/kpi_serving/{dataset['table_name']}.yaml"] = dataset
         files[f"charts/{ALERT_DATASET_PREFIX}{alert['key']}.yaml"] = chart
     return {name: yaml.safe_dump(body, sort_keys=False, allow_unicode=True) for name, body in files.items()}
@@ -172,15 +194,19 @@ def _description(item: dict[str, Any], base_url: str, dashboard_title: str | Non
         scope = item.get("scope") or {"level": "company"}
         ids = ", ".join(scope.get("ids") or []) or "all"
         condition = item["condition"]["kind"].replace("_", " ")
-        parts.append(f"<p>KPI: {item.get('kpi_label', item['kpi'])}; scope: {scope['level']} ({ids}); "
-                     f"condition: {condition}. The table lists each breach with its value and threshold.</p>")
+        parts.append(
+            f"<p>KPI: {item.get('kpi_label', item['kpi'])}; scope: {scope['level']} ({ids}); "
+            f"condition: {condition}. The table lists each breach with its value and threshold.</p>"
+        )
     if item.get("dashboard"):
         url = f"{base_url.rstrip('/')}/superset/dashboard/{item['dashboard']}/"
         parts.append(f'<p>Dashboard: <a href="{url}">{dashboard_title or item["dashboard"]}</a> {url}</p>')
     return "\n".join(parts)
 
 
-def _payload(item: dict[str, Any], kind: str, ids: dict[str, Any], owner_id: int, base_url: str) -> dict[str, Any]:
+def _payload(
+    item: dict[str, Any], kind: str, ids: dict[str, Any], owner_id: int, base_url: str
+) -> dict[str, Any]:
     """The ReportSchedulePostSchema body of one alert or report (what POST /api/v1/report/ takes)."""
     dashboard = ids["dashboards"].get(item.get("dashboard")) if item.get("dashboard") else None
     if item.get("dashboard") and dashboard is None:
@@ -202,14 +228,25 @@ def _payload(item: dict[str, Any], kind: str, ids: dict[str, Any], owner_id: int
         "extra": {"managed_by": MANAGED_BY, "key": item["key"]},
     }
     if kind == "alerts":
-        body.update({
-            "type": "Alert", "database": ids["database"], "sql": item["sql"],
-            "chart": ids["charts"][_uuid(item["key"], "chart")], "report_format": "TEXT",
-            "validator_type": "operator", "validator_config_json": {"op": ">", "threshold": 0},
-        })
+        body.update(
+            {
+                "type": "Alert",
+                "database": ids["database"],
+                "sql": item["sql"],
+                "chart": ids["charts"][_uuid(item["key"], "chart")],
+                "report_format": "TEXT",
+                "validator_type": "operator",
+                "validator_config_json": {"op": ">", "threshold": 0},
+            }
+        )
     else:
-        body.update({"type": "Report", "report_format": item["format"],
-                     "force_screenshot": item["format"] in ("PNG", "PDF")})
+        body.update(
+            {
+                "type": "Report",
+                "report_format": item["format"],
+                "force_screenshot": item["format"] in ("PNG", "PDF"),
+            }
+        )
         if dashboard is not None:
             body["dashboard"] = dashboard.id
         else:
@@ -266,7 +303,8 @@ def sync(cfg: SupersetSettings, path: Path | None = None) -> dict[str, int]:
         "dashboards": {d.slug: d for d in db.session.query(Dashboard).all() if d.slug},
     }
     existing = {
-        rs.extra.get("key"): rs for rs in db.session.query(ReportSchedule).all()
+        rs.extra.get("key"): rs
+        for rs in db.session.query(ReportSchedule).all()
         if (rs.extra or {}).get("managed_by") == MANAGED_BY
     }
     counts = {"created": 0, "updated": 0, "deleted": 0}
@@ -277,10 +315,14 @@ def sync(cfg: SupersetSettings, path: Path | None = None) -> dict[str, int]:
             payload = _payload(item, kind, ids, g.user.id, cfg.public_base_url)
             current = existing.get(item["key"])
             if current is not None:
-                UpdateReportScheduleCommand(current.id, _load_schema(ReportSchedulePutSchema, payload, item['key'])).run()
+                UpdateReportScheduleCommand(
+                    current.id, _load_schema(ReportSchedulePutSchema, payload, item["key"])
+                ).run()
                 counts["updated"] += 1
             else:
-                CreateReportScheduleCommand(_load_schema(ReportSchedulePostSchema, payload, item['key'])).run()
+                CreateReportScheduleCommand(
+                    _load_schema(ReportSchedulePostSchema, payload, item["key"])
+                ).run()
                 counts["created"] += 1
     stale = [rs.id for key, rs in existing.items() if key not in wanted]
     if stale:
@@ -292,7 +334,9 @@ def sync(cfg: SupersetSettings, path: Path | None = None) -> dict[str, int]:
     for chart in db.session.query(Slice).filter(Slice.slice_name.startswith(ALERT_CHART_PREFIX)).all():
         if str(chart.uuid) not in keep:
             db.session.delete(chart)
-    for dataset in db.session.query(SqlaTable).filter(SqlaTable.table_name.startswith(ALERT_DATASET_PREFIX)).all():
+    for dataset in (
+        db.session.query(SqlaTable).filter(SqlaTable.table_name.startswith(ALERT_DATASET_PREFIX)).all()
+    ):
         if str(dataset.uuid) not in keep:
             db.session.delete(dataset)
     db.session.commit()

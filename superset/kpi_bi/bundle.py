@@ -35,7 +35,9 @@ def load_assets(assets_dir: Path = ASSETS_DIR) -> dict[str, dict[str, Any]]:
 def render_database(config: dict[str, Any], cfg: SupersetSettings) -> dict[str, Any]:
     """The serving database's YAML with its path and the DuckDB settings every connection to it uses."""
     config = copy.deepcopy(config)
-    config["sqlalchemy_uri"] = config["sqlalchemy_uri"].replace(SERVING_PATH_PLACEHOLDER, str(cfg.serving_path))
+    config["sqlalchemy_uri"] = config["sqlalchemy_uri"].replace(
+        SERVING_PATH_PLACEHOLDER, str(cfg.serving_path)
+    )
     config["extra"]["engine_params"]["connect_args"]["config"] = serving_duckdb_config()
     return config
 
@@ -64,7 +66,9 @@ def render(cfg: SupersetSettings, assets_dir: Path = ASSETS_DIR) -> dict[str, st
     for name, config in list(rendered.items()):
         if name.startswith("dashboards/"):
             rendered[name] = render_dashboard(config, charts, datasets)
-    return {name: yaml.safe_dump(config, sort_keys=False, allow_unicode=True) for name, config in rendered.items()}
+    return {
+        name: yaml.safe_dump(config, sort_keys=False, allow_unicode=True) for name, config in rendered.items()
+    }
 
 
 def to_zip(contents: dict[str, str]) -> bytes:

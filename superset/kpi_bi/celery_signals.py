@@ -51,8 +51,11 @@ def check_browser(chromium: str, chromedriver: str) -> None:
     """Log an error at worker start when screenshots cannot work, instead of failing silently at the first report."""
     problems = browser_problems(chromium, chromedriver)
     if problems:
-        log.error("PNG/PDF reports will fail: %s (install Debian's chromium and chromium-driver, or set "
-                  "CHROMIUM_BIN / CHROMEDRIVER_BIN); CSV and TEXT reports and alerts still work", "; ".join(problems))
+        log.error(
+            "PNG/PDF reports will fail: %s (install Debian's chromium and chromium-driver, or set "
+            "CHROMIUM_BIN / CHROMEDRIVER_BIN); CSV and TEXT reports and alerts still work",
+            "; ".join(problems),
+        )
 
 
 def connect(chromium: str, chromedriver: str) -> None:
@@ -61,5 +64,6 @@ def connect(chromium: str, chromedriver: str) -> None:
 
     task_prerun.connect(eta_as_datetime, weak=False, dispatch_uid="kpi_bi.eta_as_datetime")
     task_prerun.connect(webhook_rows, weak=False, dispatch_uid="kpi_bi.webhook_rows")
-    worker_ready.connect(lambda **_: check_browser(chromium, chromedriver), weak=False,
-                         dispatch_uid="kpi_bi.check_browser")
+    worker_ready.connect(
+        lambda **_: check_browser(chromium, chromedriver), weak=False, dispatch_uid="kpi_bi.check_browser"
+    )

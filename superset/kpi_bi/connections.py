@@ -26,7 +26,9 @@ def only_serving_database(serving_uri: str) -> Callable[[Any], None]:
     allowed = make_url(serving_uri)
 
     def validate(uri: Any) -> None:
-        if uri.get_backend_name() != allowed.get_backend_name() or (uri.database or "") != (allowed.database or ""):
+        if uri.get_backend_name() != allowed.get_backend_name() or (uri.database or "") != (
+            allowed.database or ""
+        ):
             raise ValueError("this Superset connects only to the serving snapshot (KPI_SERVING_PATH)")
 
     return validate
@@ -60,7 +62,9 @@ def install_query_timeout() -> None:
     def _interrupt(cursor: Any) -> None:
         try:
             cursor.interrupt()
-            log.warning("query interrupted after %.0f s (KPI_BI_QUERY_TIMEOUT_SECONDS)", query_timeout_seconds())
+            log.warning(
+                "query interrupted after %.0f s (KPI_BI_QUERY_TIMEOUT_SECONDS)", query_timeout_seconds()
+            )
         except Exception as exc:  # noqa: BLE001 - the cursor may be closed already; nothing left to stop
             log.debug("nothing to interrupt: %s", exc)
 

@@ -38,7 +38,9 @@ def landing_pages(dashboards_dir: Path = DASHBOARDS_DIR) -> dict[str, str]:
     for config in dashboard_configs(dashboards_dir):
         for role in config.get("landing_for") or []:
             if role in out:
-                raise ValueError(f"role {role}: two landing pages ({out[role]} and dashboard {config['slug']})")
+                raise ValueError(
+                    f"role {role}: two landing pages ({out[role]} and dashboard {config['slug']})"
+                )
             if role not in config.get("roles", []):
                 raise ValueError(f"dashboard {config['slug']}: landing page of {role}, who may not open it")
             out[role] = f"/superset/dashboard/{config['slug']}/"
@@ -77,7 +79,7 @@ def install_landing_redirect(app) -> None:
     order = ["Leadership", "Rep", "Analyst"]
 
     @app.before_request
-    def _landing():  # noqa: ANN202 - a Flask hook
+    def _landing():
         if request.method != "GET" or request.path not in HOME_PATHS:
             return None
         if not getattr(current_user, "is_authenticated", False):

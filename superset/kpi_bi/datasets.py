@@ -16,13 +16,33 @@ TEMPORAL_TYPES = ("DATE", "TIMESTAMP")
 
 # Table headers of the columns people read (a KPI column's header is its registry label and unit).
 COLUMN_HEADERS = {
-    "period_start": "Period", "month_start": "Month", "date_day": "Day", "period_label": "Period",
-    "kpi_label": "KPI", "value_display": "Value", "target_display": "Target", "actual_display": "Actual",
-    "status_label": "Status", "status_reason": "Why", "attainment": "Attainment", "pace_to_target": "Pace to target",
-    "maturity_note": "Note", "vs_previous_period": "vs same days previous month", "vs_last_year": "vs same days last year",
-    "scope_name": "Scope", "owner_name": "Owner", "full_name": "Rep", "team_name": "Team", "region": "Region",
-    "channel": "Channel", "rep_id": "Rep id", "team_id": "Team id", "freshness": "Freshness", "age_hours": "Age (hours)",
-    "won_count": "Deals won", "activities": "Activities",
+    "period_start": "Period",
+    "month_start": "Month",
+    "date_day": "Day",
+    "period_label": "Period",
+    "kpi_label": "KPI",
+    "value_display": "Value",
+    "target_display": "Target",
+    "actual_display": "Actual",
+    "status_label": "Status",
+    "status_reason": "Why",
+    "attainment": "Attainment",
+    "pace_to_target": "Pace to target",
+    "maturity_note": "Note",
+    "vs_previous_period": "vs same days previous month",
+    "vs_last_year": "vs same days last year",
+    "scope_name": "Scope",
+    "owner_name": "Owner",
+    "full_name": "Rep",
+    "team_name": "Team",
+    "region": "Region",
+    "channel": "Channel",
+    "rep_id": "Rep id",
+    "team_id": "Team id",
+    "freshness": "Freshness",
+    "age_hours": "Age (hours)",
+    "won_count": "Deals won",
+    "activities": "Activities",
     "team_median_net_revenue_usd": "Team median net revenue (USD)",
     "team_median_win_rate_by_count": "Team median win rate",
     "team_median_sales_cycle_days": "Team median sales cycle (days)",
@@ -32,7 +52,9 @@ COLUMN_HEADERS = {
 
 def describe(serving_path: Path, dataset: dict[str, Any]) -> list[tuple[str, str]]:
     """(column, DuckDB type) of a dataset's table or SQL as the serving snapshot has them now."""
-    source = f"({dataset['sql']})" if dataset.get("sql") else f'"{dataset["schema"]}"."{dataset["table_name"]}"'
+    source = (
+        f"({dataset['sql']})" if dataset.get("sql") else f'"{dataset["schema"]}"."{dataset["table_name"]}"'
+    )
     con = duckdb.connect(str(serving_path), read_only=True, config=serving_duckdb_config())
     try:
         rows = con.execute(f"describe select * from {source}").fetchall()
@@ -55,20 +77,22 @@ def render_dataset(dataset: dict[str, Any], serving_path: Path, manifest: dict[s
     described = describe(serving_path, dataset)
     for name, duck_type in described:
         doc = documented.get(name, {})
-        columns.append({
-            "column_name": name,
-            "verbose_name": heading(registry[name]) if name in registry else COLUMN_HEADERS.get(name),
-            "is_dttm": duck_type.upper().startswith(TEMPORAL_TYPES),
-            "is_active": True,
-            "type": duck_type,
-            "advanced_data_type": None,
-            "groupby": True,
-            "filterable": True,
-            "expression": None,
-            "description": doc.get("description") or None,
-            "python_date_format": None,
-            "extra": None,
-        })
+        columns.append(
+            {
+                "column_name": name,
+                "verbose_name": heading(registry[name]) if name in registry else COLUMN_HEADERS.get(name),
+                "is_dttm": duck_type.upper().startswith(TEMPORAL_TYPES),
+                "is_active": True,
+                "type": duck_type,
+                "advanced_data_type": None,
+                "groupby": True,
+                "filterable": True,
+                "expression": None,
+                "description": doc.get("description") or None,
+                "python_date_format": None,
+                "extra": None,
+            }
+        )
     metrics = [count_metric()]
     # The KPI metrics of a dbt mart: on the mart itself, or on a bi relation that reshapes one (extra.dbt_model).
     if dataset["schema"] == "marts" or (dataset.get("extra") or {}).get("dbt_model"):

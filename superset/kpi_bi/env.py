@@ -80,7 +80,9 @@ def settings() -> SupersetSettings:
         results = os.environ.get("SUPERSET_CELERY_RESULT_BACKEND", broker)
     else:
         broker = f"sqla+sqlite:///{home / 'celery-broker.db'}"
-        results = os.environ.get("SUPERSET_CELERY_RESULT_BACKEND", f"db+sqlite:///{home / 'celery-results.db'}")
+        results = os.environ.get(
+            "SUPERSET_CELERY_RESULT_BACKEND", f"db+sqlite:///{home / 'celery-results.db'}"
+        )
     port = int(os.environ.get("SUPERSET_PORT", "8088"))
     return SupersetSettings(
         home=home,

@@ -26,5 +26,9 @@ class LoggingEventLogger(AbstractEventLogger):
     ) -> None:
         logger.debug(
             "event action=%s user=%s dashboard=%s slice=%s duration_ms=%s",
-            action, user_id, dashboard_id, slice_id, duration_ms,
+            action,
+            user_id,
+            dashboard_id,
+            slice_id,
+            duration_ms,
         )

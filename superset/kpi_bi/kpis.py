@@ -3,6 +3,7 @@ alert KPIs and report columns all name KPIs by its ids."""
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,9 @@ def load(path: Path | None = None) -> dict[str, dict[str, Any]]:
     out = {}
     for kpi_id, spec in raw.items():
         if spec.get("format") not in D3_FORMATS:
-            raise KpiRegistryError(f"KPI {kpi_id!r}: unknown format {spec.get('format')!r} (known: {sorted(D3_FORMATS)})")
+            raise KpiRegistryError(
+                f"KPI {kpi_id!r}: unknown format {spec.get('format')!r} (known: {sorted(D3_FORMATS)})"
+            )
         out[kpi_id] = {"id": kpi_id, **spec}
     return out
 
@@ -49,8 +52,10 @@ def load(path: Path | None = None) -> dict[str, dict[str, Any]]:
 def require(registry: dict[str, dict[str, Any]], kpi_id: Any, where: str) -> dict[str, Any]:
     """The KPI `kpi_id`, or an error naming it and `where` it was named."""
     if kpi_id not in registry:
-        raise KpiRegistryError(f"{where} names KPI {kpi_id!r}, which is not in the KPI registry "
-                               f"({registry_path()} vars.kpis; known: {', '.join(sorted(registry))})")
+        raise KpiRegistryError(
+            f"{where} names KPI {kpi_id!r}, which is not in the KPI registry "
+            f"({registry_path()} vars.kpis; known: {', '.join(sorted(registry))})"
+        )
     return registry[kpi_id]
 
 
@@ -62,7 +67,7 @@ def heading(kpi: dict[str, Any]) -> str:
 
 def format_value(kpi: dict[str, Any], value: Any) -> str:
     """A value as a reader expects it in an e-mail: $1,234 / 12.3 % / 1.25× / 14.0 days / 1,234; '–' for none."""
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     value = float(value)
     fmt = kpi["format"]

@@ -12,7 +12,12 @@ FILTERS = {
     "region": {"name": "Region", "type": "filter_select", "column": "region", "values_from": "dim_reps"},
     "team": {"name": "Team", "type": "filter_select", "column": "team_id", "values_from": "dim_reps"},
     "rep": {"name": "Rep", "type": "filter_select", "column": "rep_id", "values_from": "dim_reps"},
-    "channel": {"name": "Channel", "type": "filter_select", "column": "channel", "values_from": "kpi_sales_daily"},
+    "channel": {
+        "name": "Channel",
+        "type": "filter_select",
+        "column": "channel",
+        "values_from": "kpi_sales_daily",
+    },
 }
 
 
@@ -25,8 +30,11 @@ def _native_filter(key: str, chart_ids: dict[str, int], charts: dict[str, tuple]
     if spec["type"] == "filter_time":
         targets: list[dict[str, Any]] = [{}]
         # A period applies to every chart with a time column; the others would only show a warning.
-        excluded = [cid for uuid, cid in chart_ids.items()
-                    if not any(c["is_dttm"] for c in charts[uuid][1]["columns"])]
+        excluded = [
+            cid
+            for uuid, cid in chart_ids.items()
+            if not any(c["is_dttm"] for c in charts[uuid][1]["columns"])
+        ]
     else:
         source = next((d for d in datasets.values() if d["table_name"] == spec["values_from"]), None)
         if source is None:
@@ -42,9 +50,15 @@ def _native_filter(key: str, chart_ids: dict[str, int], charts: dict[str, tuple]
         "targets": targets,
         "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
         "controlValues": (
-            {} if spec["type"] == "filter_time" else
-            {"enableEmptyFilter": False, "defaultToFirstItem": False, "multiSelect": True,
-             "searchAllOptions": False, "inverseSelection": False}
+            {}
+            if spec["type"] == "filter_time"
+            else {
+                "enableEmptyFilter": False,
+                "defaultToFirstItem": False,
+                "multiSelect": True,
+                "searchAllOptions": False,
+                "inverseSelection": False,
+            }
         ),
         "cascadeParentIds": [],
         "scope": {"rootPath": ["ROOT_ID"], "excluded": excluded},
@@ -52,7 +66,9 @@ def _native_filter(key: str, chart_ids: dict[str, int], charts: dict[str, tuple]
     }
 
 
-def render_dashboard(config: dict[str, Any], charts: dict[str, tuple], datasets: dict[str, dict]) -> dict[str, Any]:
+def render_dashboard(
+    config: dict[str, Any], charts: dict[str, tuple], datasets: dict[str, dict]
+) -> dict[str, Any]:
     """The dashboard config with `position` and `metadata.native_filter_configuration` generated.
 
     `layout` is a list of rows, each a list of `[chart uuid, width]` (widths of a row add up to at most 12);
@@ -70,7 +86,10 @@ def render_dashboard(config: dict[str, Any], charts: dict[str, tuple], datasets:
         row_id = f"ROW-{row_number}"
         position["GRID_ID"]["children"].append(row_id)
         position[row_id] = {
-            "type": "ROW", "id": row_id, "children": [], "parents": ["ROOT_ID", "GRID_ID"],
+            "type": "ROW",
+            "id": row_id,
+            "children": [],
+            "parents": ["ROOT_ID", "GRID_ID"],
             "meta": {"background": "BACKGROUND_TRANSPARENT"},
         }
         if sum(width for _, width, *_ in row) > 12:
@@ -83,9 +102,17 @@ def render_dashboard(config: dict[str, Any], charts: dict[str, tuple], datasets:
             chart_key = f"CHART-{chart_ids[uuid]}"
             position[row_id]["children"].append(chart_key)
             position[chart_key] = {
-                "type": "CHART", "id": chart_key, "children": [], "parents": ["ROOT_ID", "GRID_ID", row_id],
-                "meta": {"width": width, "height": height[0] if height else DEFAULT_HEIGHT,
-                         "chartId": chart_ids[uuid], "uuid": uuid, "sliceName": chart["slice_name"]},
+                "type": "CHART",
+                "id": chart_key,
+                "children": [],
+                "parents": ["ROOT_ID", "GRID_ID", row_id],
+                "meta": {
+                    "width": width,
+                    "height": height[0] if height else DEFAULT_HEIGHT,
+                    "chartId": chart_ids[uuid],
+                    "uuid": uuid,
+                    "sliceName": chart["slice_name"],
+                },
             }
     metadata = dict(config.get("metadata") or {})
     metadata["native_filter_configuration"] = [

@@ -12,6 +12,7 @@ from kpi_bi.kpis import D3_FORMATS, heading
 # may be summed over rows; any other KPI (a ratio, a median) is a value per row and is averaged instead.
 ADDITIVE_MODEL = "kpi_sales_daily"
 
+
 class ManifestError(RuntimeError):
     """The dbt manifest is missing or lacks what the Superset layer needs."""
 
@@ -31,7 +32,9 @@ def model_columns(manifest: dict[str, Any]) -> dict[str, dict[str, dict[str, Any
     }
 
 
-def kpi_metrics(manifest: dict[str, Any], model: str, registry: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def kpi_metrics(
+    manifest: dict[str, Any], model: str, registry: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The Superset metric definitions (import-YAML shape) of one model's KPI columns, in column order."""
     columns = model_columns(manifest)
     if model not in columns:
@@ -43,23 +46,32 @@ def kpi_metrics(manifest: dict[str, Any], model: str, registry: dict[str, dict[s
         if not kpi:
             continue
         aggregate = "SUM" if name in additive else "AVG"
-        metrics.append({
-            "metric_name": name,
-            "verbose_name": heading(kpi),
-            "metric_type": aggregate.lower(),
-            "expression": f'{aggregate}("{name}")',
-            "description": column.get("description") or None,
-            "d3format": D3_FORMATS[kpi["format"]],
-            "currency": None,
-            "extra": {"kpi_direction": kpi["direction"], "kpi_unit": kpi["unit"]},
-            "warning_text": None,
-        })
+        metrics.append(
+            {
+                "metric_name": name,
+                "verbose_name": heading(kpi),
+                "metric_type": aggregate.lower(),
+                "expression": f'{aggregate}("{name}")',
+                "description": column.get("description") or None,
+                "d3format": D3_FORMATS[kpi["format"]],
+                "currency": None,
+                "extra": {"kpi_direction": kpi["direction"], "kpi_unit": kpi["unit"]},
+                "warning_text": None,
+            }
+        )
     return metrics
 
 
 def count_metric() -> dict[str, Any]:
     """Superset's usual row count, present on every dataset."""
     return {
-        "metric_name": "count", "verbose_name": "Rows", "metric_type": "count", "expression": "COUNT(*)",
-        "description": "Number of rows.", "d3format": ",d", "currency": None, "extra": None, "warning_text": None,
+        "metric_name": "count",
+        "verbose_name": "Rows",
+        "metric_type": "count",
+        "expression": "COUNT(*)",
+        "description": "Number of rows.",
+        "d3format": ",d",
+        "currency": None,
+        "extra": None,
+        "warning_text": None,
     }

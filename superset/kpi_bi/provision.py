@@ -67,7 +67,12 @@ def provision(print_login: bool = False) -> dict[str, object]:
         _init_permissions()
         admin_password = secret("SUPERSET_ADMIN_PASSWORD", "superset_admin_password")
         admin = ensure_user(
-            cfg.admin_username, "Superset", "Admin", f"{cfg.admin_username}@localhost", ["Admin"], admin_password
+            cfg.admin_username,
+            "Superset",
+            "Admin",
+            f"{cfg.admin_username}@localhost",
+            ["Admin"],
+            admin_password,
         )
         # Imported assets are owned by the admin (the importers add the current user as owner).
         g.user = admin
@@ -91,13 +96,25 @@ def provision(print_login: bool = False) -> dict[str, object]:
 
         users = {}
         for username, (role, first, last) in DEMO_USERS.items():
-            ensure_user(username, first, last, f"{username}@localhost", [role],
-                        generated_secret(f"superset_{username}_password"))
+            ensure_user(
+                username,
+                first,
+                last,
+                f"{username}@localhost",
+                [role],
+                generated_secret(f"superset_{username}_password"),
+            )
             users[username] = role
         rep = roles.demo_rep(cfg.serving_path)
         if rep:
-            ensure_user(rep["rep_id"], rep["first"], rep["last"], rep["email"], ["Rep"],
-                        generated_secret("superset_rep_password"))
+            ensure_user(
+                rep["rep_id"],
+                rep["first"],
+                rep["last"],
+                rep["email"],
+                ["Rep"],
+                generated_secret("superset_rep_password"),
+            )
             users[rep["rep_id"]] = "Rep"
         summary["users"] = users
 
@@ -111,12 +128,17 @@ def print_login_details(demo_users: list[str] | None = None) -> None:
     cfg = settings()
     url = f"http://{'127.0.0.1' if cfg.bind == '0.0.0.0' else cfg.bind}:{cfg.port}/"
     # Never the password itself: `make up` output ends up in terminals, CI logs and screenshots.
-    where = ("the SUPERSET_ADMIN_PASSWORD environment variable" if os.environ.get("SUPERSET_ADMIN_PASSWORD")
-             else str(secrets_dir() / "superset_admin_password"))
+    where = (
+        "the SUPERSET_ADMIN_PASSWORD environment variable"
+        if os.environ.get("SUPERSET_ADMIN_PASSWORD")
+        else str(secrets_dir() / "superset_admin_password")
+    )
     print(f"Superset: {url}  user {cfg.admin_username}  password in {where}")
     if demo_users is None:
         demo_users = sorted(DEMO_USERS)
-    print(f"demo users {', '.join(demo_users)} and a demo rep: passwords in {secrets_dir()}/superset_*_password")
+    print(
+        f"demo users {', '.join(demo_users)} and a demo rep: passwords in {secrets_dir()}/superset_*_password"
+    )
 
 
 def provision_alerts() -> dict[str, object]:
@@ -132,7 +154,9 @@ def provision_alerts() -> dict[str, object]:
     with app.app_context():
         admin = security_manager.find_user(username=cfg.admin_username)
         if admin is None:
-            raise RuntimeError(f"user {cfg.admin_username!r} missing: run bin/provision once without --alerts-only")
+            raise RuntimeError(
+                f"user {cfg.admin_username!r} missing: run bin/provision once without --alerts-only"
+            )
         g.user = admin
         synced = alerts.sync(cfg)
         # A new rep-level alert's dataset needs its RLS rule before anyone can read it.
@@ -147,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors")
     parser.add_argument("--alerts-only", action="store_true", help="only sync alerts.yaml (KPI_ALERTS_FILE)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO, format="%(levelname)s %(message)s"
+    )
     if args.login_only:
         print_login_details()
         return 0

@@ -46,13 +46,15 @@ def build_query(viz_type: str, params: dict[str, Any]) -> dict[str, Any]:
     orderby: list[list[Any]] = []
     if viz_type in TIME_AXIS_VIZ:
         axis = params["x_axis"]
-        columns.append({
-            "timeGrain": params.get("time_grain_sqla", TIME_GRAIN_DEFAULT),
-            "columnType": "BASE_AXIS",
-            "sqlExpression": axis,
-            "label": axis,
-            "expressionType": "SQL",
-        })
+        columns.append(
+            {
+                "timeGrain": params.get("time_grain_sqla", TIME_GRAIN_DEFAULT),
+                "columnType": "BASE_AXIS",
+                "sqlExpression": axis,
+                "label": axis,
+                "expressionType": "SQL",
+            }
+        )
         columns += params.get("groupby") or []
         orderby = [[axis, True]]
     elif params.get("query_mode") == "raw":
@@ -90,12 +92,14 @@ def render_chart(chart: dict[str, Any], dataset: dict[str, Any]) -> dict[str, An
     # data well-formed until then.
     params.setdefault("datasource", "0__table")
     rendered["params"] = params
-    rendered["query_context"] = json.dumps({
-        "datasource": {"id": 0, "type": "table"},
-        "force": False,
-        "queries": [build_query(chart["viz_type"], params)],
-        "form_data": params,
-        "result_format": "json",
-        "result_type": "full",
-    })
+    rendered["query_context"] = json.dumps(
+        {
+            "datasource": {"id": 0, "type": "table"},
+            "force": False,
+            "queries": [build_query(chart["viz_type"], params)],
+            "form_data": params,
+            "result_format": "json",
+            "result_type": "full",
+        }
+    )
     return rendered

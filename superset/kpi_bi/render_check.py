@@ -16,7 +16,9 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 # Tiles still loading, and tiles that failed (Superset's ErrorAlert renders an antd error alert in the tile).
-LOADING = ".dashboard-component-chart-holder .loading, .dashboard-component-chart-holder [aria-label='Loading']"
+LOADING = (
+    ".dashboard-component-chart-holder .loading, .dashboard-component-chart-holder [aria-label='Loading']"
+)
 ERRORS = (
     ".dashboard-component-chart-holder .ant-alert-error, "
     ".dashboard-component-chart-holder [data-test='error-tooltip'], "
@@ -27,12 +29,18 @@ CHART = ".dashboard-component-chart-holder"
 EMPTY_TEXT = "No results"
 
 
-def browser(chromium: str, chromedriver: str, width: int = 1600, height: int = 2000,
-            profile: Path | None = None) -> webdriver.Chrome:
+def browser(
+    chromium: str, chromedriver: str, width: int = 1600, height: int = 2000, profile: Path | None = None
+) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                f"--window-size={width},{height}"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        f"--window-size={width},{height}",
+    ):
         options.add_argument(arg)
     if profile is not None:
         # A kept profile keeps the browser's cache between runs (a returning user rather than a first visit).
@@ -46,12 +54,17 @@ def login(driver: webdriver.Chrome, base_url: str, username: str, password: str,
     for attempt in range(1, attempts + 1):
         driver.get(f"{base_url}/login/")
         try:
-            WebDriverWait(driver, 30).until(expected_conditions.presence_of_element_located(
-                (By.CSS_SELECTOR, "input[name='username'], #username")))
+            WebDriverWait(driver, 30).until(
+                expected_conditions.presence_of_element_located(
+                    (By.CSS_SELECTOR, "input[name='username'], #username")
+                )
+            )
         except TimeoutException:
             raise RuntimeError("login form did not appear") from None
-        for selector, value in (("input[name='username'], #username", username),
-                                ("input[name='password'], #password", password)):
+        for selector, value in (
+            ("input[name='username'], #username", username),
+            ("input[name='password'], #password", password),
+        ):
             field = driver.find_element(By.CSS_SELECTOR, selector)
             field.clear()
             field.send_keys(value)
@@ -82,13 +95,23 @@ def render(driver: webdriver.Chrome, base_url: str, slug: str, out_dir: Path, ti
     seconds = time.monotonic() - start
     time.sleep(1.0)  # ECharts animates for ~1 s; let the screenshot show the final frame.
     errors = [e.text.strip()[:200] for e in driver.find_elements(By.CSS_SELECTOR, ERRORS)]
-    empty = [h.text.strip().splitlines()[0][:120] if h.text.strip() else "?"
-             for h in driver.find_elements(By.CSS_SELECTOR, CHART) if EMPTY_TEXT in h.text]
+    empty = [
+        h.text.strip().splitlines()[0][:120] if h.text.strip() else "?"
+        for h in driver.find_elements(By.CSS_SELECTOR, CHART)
+        if EMPTY_TEXT in h.text
+    ]
     out_dir.mkdir(parents=True, exist_ok=True)
     shot = out_dir / f"{slug}.png"
     driver.save_screenshot(str(shot))
-    return {"slug": slug, "seconds": round(seconds, 2), "charts": charts, "errors": errors, "empty": empty,
-            "timed_out": timed_out, "screenshot": str(shot)}
+    return {
+        "slug": slug,
+        "seconds": round(seconds, 2),
+        "charts": charts,
+        "errors": errors,
+        "empty": empty,
+        "timed_out": timed_out,
+        "screenshot": str(shot),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
     parser.add_argument("--profile", type=Path, help="Chromium profile folder to keep between runs")
-    parser.add_argument("--landing-shot", action="store_true", help="save a screenshot of the page after login")
+    parser.add_argument(
+        "--landing-shot", action="store_true", help="save a screenshot of the page after login"
+    )
     parser.add_argument("slugs", nargs="*")
     args = parser.parse_args(argv)
     driver = browser(args.chromium, args.chromedriver, profile=args.profile)
@@ -112,8 +137,10 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(3)
             args.out.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(str(args.out / "landing.png"))
-        results = [{**render(driver, args.base_url.rstrip("/"), slug, args.out), "landing": landing}
-                   for slug in args.slugs]
+        results = [
+            {**render(driver, args.base_url.rstrip("/"), slug, args.out), "landing": landing}
+            for slug in args.slugs
+        ]
     finally:
         driver.quit()
     print(json.dumps(results))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,23 +23,35 @@ def main(argv: list[str] | None = None) -> int:
         from kpi_bi.alerts import MANAGED_BY
         from superset import db
 
-        managed = {(rs.extra or {}).get("key"): rs for rs in db.session.query(ReportSchedule).all()
-                   if (rs.extra or {}).get("managed_by") == MANAGED_BY}
+        managed = {
+            (rs.extra or {}).get("key"): rs
+            for rs in db.session.query(ReportSchedule).all()
+            if (rs.extra or {}).get("managed_by") == MANAGED_BY
+        }
         schedule = managed.get(args.key)
         if schedule is None:
-            print(f"no alert or report {args.key!r} in Superset (known: {', '.join(sorted(managed))}); "
-                  "run superset/bin/provision --alerts-only after editing alerts.yaml", file=sys.stderr)
+            print(
+                f"no alert or report {args.key!r} in Superset (known: {', '.join(sorted(managed))}); "
+                "run superset/bin/provision --alerts-only after editing alerts.yaml",
+                file=sys.stderr,
+            )
             return 2
         # an alert sent within its grace period would stay quiet: this is an explicit request to send it now
         schedule.last_eval_dttm = None
         schedule.last_state = "Not triggered"
         db.session.commit()
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         AsyncExecuteReportScheduleCommand(str(uuid.uuid4()), schedule.id, now).run()
         db.session.refresh(schedule)
         sent = schedule.last_state in ("Success", "Alert triggered")
-        print(f"{schedule.type} {args.key!r}: {schedule.last_state}"
-              + ("" if sent or schedule.type == "Report" else " (its condition holds nothing to report, nothing sent)"))
+        print(
+            f"{schedule.type} {args.key!r}: {schedule.last_state}"
+            + (
+                ""
+                if sent or schedule.type == "Report"
+                else " (its condition holds nothing to report, nothing sent)"
+            )
+        )
         return 0 if schedule.last_state != "Error" else 1
 
 

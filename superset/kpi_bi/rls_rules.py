@@ -42,7 +42,9 @@ def validate(rule: Any, where: str, columns: set[str] | None = None) -> dict[str
         raise RlsDeclarationError(f"{where}: rls needs level_column and level together")
     for key in ("rep_column", "level_column"):
         if key in rule and not _IDENT.match(str(rule[key])):
-            raise RlsDeclarationError(f"{where}: rls {key} {rule[key]!r} is not a plain lowercase column name")
+            raise RlsDeclarationError(
+                f"{where}: rls {key} {rule[key]!r} is not a plain lowercase column name"
+            )
         if key in rule and columns is not None and rule[key] not in columns:
             raise RlsDeclarationError(f"{where}: rls {key} {rule[key]!r} is not a column of the dataset")
     if "level" in rule and not _VALUE.match(str(rule["level"])):
@@ -50,7 +52,9 @@ def validate(rule: Any, where: str, columns: set[str] | None = None) -> dict[str
     return {k: str(v) for k, v in rule.items()}
 
 
-def declared(dataset: dict[str, Any], manifest: dict[str, Any], columns: set[str] | None = None) -> dict | None:
+def declared(
+    dataset: dict[str, Any], manifest: dict[str, Any], columns: set[str] | None = None
+) -> dict | None:
     """The dataset's own `extra.rls`, else the rule of the dbt model it reads (extra.dbt_model or its table)."""
     extra = dataset.get("extra") or {}
     if RLS_KEY in extra:

@@ -27,47 +27,98 @@ LEGACY_RULES = ("rep_sees_own_rows",)
 PERMISSION_GROUPS: dict[str, frozenset[tuple[str, str]]] = {
     # Open dashboards and their charts, use native filters, drill, download the data of a chart (CSV) and change
     # one's own password. No saving, sharing (permalinks), tagging, theme editing or user administration.
-    "view_dashboards": frozenset({
-        ("can_read", "Dashboard"), ("can_drill", "Dashboard"), ("can_view_chart_as_table", "Dashboard"),
-        ("can_view_query", "Dashboard"), ("can_cache_dashboard_screenshot", "Dashboard"),
-        ("can_read", "Chart"), ("can_read", "Dataset"), ("can_get_drill_info", "Dataset"),
-        ("can_dashboard", "Superset"), ("can_dashboard_permalink", "Superset"), ("can_explore_json", "Superset"),
-        ("can_slice", "Superset"), ("can_log", "Superset"), ("can_language_pack", "Superset"),
-        ("can_fetch_datasource_metadata", "Superset"), ("can_csv", "Superset"),
-        ("can_query", "Api"), ("can_query_form_data", "Api"), ("can_time_range", "Api"),
-        ("can_read", "DashboardFilterStateRestApi"), ("can_write", "DashboardFilterStateRestApi"),
-        ("can_read", "DashboardPermalinkRestApi"),
-        ("can_read", "CurrentUserRestApi"), ("can_read", "SecurityRestApi"), ("can_get", "MenuApi"),
-        ("can_read", "AvailableDomains"), ("can_list", "DynamicPlugin"), ("can_show", "DynamicPlugin"),
-        ("can_list", "AsyncEventsRestApi"), ("can_recent_activity", "Log"), ("can_read", "Theme"),
-        ("can_userinfo", "UserDBModelView"), ("resetmypassword", "UserDBModelView"),
-        ("can_this_form_get", "ResetMyPasswordView"), ("can_this_form_post", "ResetMyPasswordView"),
-        ("menu_access", "Home"), ("menu_access", "Dashboards"),
-    }),
+    "view_dashboards": frozenset(
+        {
+            ("can_read", "Dashboard"),
+            ("can_drill", "Dashboard"),
+            ("can_view_chart_as_table", "Dashboard"),
+            ("can_view_query", "Dashboard"),
+            ("can_cache_dashboard_screenshot", "Dashboard"),
+            ("can_read", "Chart"),
+            ("can_read", "Dataset"),
+            ("can_get_drill_info", "Dataset"),
+            ("can_dashboard", "Superset"),
+            ("can_dashboard_permalink", "Superset"),
+            ("can_explore_json", "Superset"),
+            ("can_slice", "Superset"),
+            ("can_log", "Superset"),
+            ("can_language_pack", "Superset"),
+            ("can_fetch_datasource_metadata", "Superset"),
+            ("can_csv", "Superset"),
+            ("can_query", "Api"),
+            ("can_query_form_data", "Api"),
+            ("can_time_range", "Api"),
+            ("can_read", "DashboardFilterStateRestApi"),
+            ("can_write", "DashboardFilterStateRestApi"),
+            ("can_read", "DashboardPermalinkRestApi"),
+            ("can_read", "CurrentUserRestApi"),
+            ("can_read", "SecurityRestApi"),
+            ("can_get", "MenuApi"),
+            ("can_read", "AvailableDomains"),
+            ("can_list", "DynamicPlugin"),
+            ("can_show", "DynamicPlugin"),
+            ("can_list", "AsyncEventsRestApi"),
+            ("can_recent_activity", "Log"),
+            ("can_read", "Theme"),
+            ("can_userinfo", "UserDBModelView"),
+            ("resetmypassword", "UserDBModelView"),
+            ("can_this_form_get", "ResetMyPasswordView"),
+            ("can_this_form_post", "ResetMyPasswordView"),
+            ("menu_access", "Home"),
+            ("menu_access", "Dashboards"),
+        }
+    ),
     # Build charts in Explore from the datasets the role reads, without saving or sharing them.
-    "explore": frozenset({
-        ("can_read", "Explore"), ("can_explore", "Superset"),
-        ("can_read", "ExploreFormDataRestApi"), ("can_write", "ExploreFormDataRestApi"),
-        ("can_read", "ExplorePermalinkRestApi"),
-        ("can_get", "Datasource"), ("can_external_metadata", "Datasource"),
-        ("can_external_metadata_by_name", "Datasource"),
-        ("menu_access", "Charts"), ("menu_access", "Datasets"), ("menu_access", "Data"),
-    }),
+    "explore": frozenset(
+        {
+            ("can_read", "Explore"),
+            ("can_explore", "Superset"),
+            ("can_read", "ExploreFormDataRestApi"),
+            ("can_write", "ExploreFormDataRestApi"),
+            ("can_read", "ExplorePermalinkRestApi"),
+            ("can_get", "Datasource"),
+            ("can_external_metadata", "Datasource"),
+            ("can_external_metadata_by_name", "Datasource"),
+            ("menu_access", "Charts"),
+            ("menu_access", "Datasets"),
+            ("menu_access", "Data"),
+        }
+    ),
     # SQL Lab on the read-only serving database (DML, CTAS and uploads are off on the database itself).
-    "sql_lab": frozenset({
-        ("can_read", "Database"), ("can_read", "Query"), ("menu_access", "Query Search"),
-        ("menu_access", "SQL Editor"), ("menu_access", "SQL Lab"), ("menu_access", "Saved Queries"),
-        ("can_estimate_query_cost", "SQLLab"), ("can_execute_sql_query", "SQLLab"), ("can_export_csv", "SQLLab"),
-        ("can_format_sql", "SQLLab"), ("can_get_results", "SQLLab"), ("can_read", "SQLLab"),
-        ("can_export_streaming_csv", "SQLLab"),
-        ("can_export", "SavedQuery"), ("can_read", "SavedQuery"), ("can_write", "SavedQuery"),
-        ("can_read", "SqlLabPermalinkRestApi"), ("can_write", "SqlLabPermalinkRestApi"),
-        ("can_sqllab", "Superset"), ("can_sqllab_history", "Superset"),
-        ("can_activate", "TabStateView"), ("can_delete", "TabStateView"), ("can_delete_query", "TabStateView"),
-        ("can_get", "TabStateView"), ("can_migrate_query", "TabStateView"), ("can_post", "TabStateView"),
-        ("can_put", "TabStateView"),
-        ("can_delete", "TableSchemaView"), ("can_expanded", "TableSchemaView"), ("can_post", "TableSchemaView"),
-    }),
+    "sql_lab": frozenset(
+        {
+            ("can_read", "Database"),
+            ("can_read", "Query"),
+            ("menu_access", "Query Search"),
+            ("menu_access", "SQL Editor"),
+            ("menu_access", "SQL Lab"),
+            ("menu_access", "Saved Queries"),
+            ("can_estimate_query_cost", "SQLLab"),
+            ("can_execute_sql_query", "SQLLab"),
+            ("can_export_csv", "SQLLab"),
+            ("can_format_sql", "SQLLab"),
+            ("can_get_results", "SQLLab"),
+            ("can_read", "SQLLab"),
+            ("can_export_streaming_csv", "SQLLab"),
+            ("can_export", "SavedQuery"),
+            ("can_read", "SavedQuery"),
+            ("can_write", "SavedQuery"),
+            ("can_read", "SqlLabPermalinkRestApi"),
+            ("can_write", "SqlLabPermalinkRestApi"),
+            ("can_sqllab", "Superset"),
+            ("can_sqllab_history", "Superset"),
+            ("can_activate", "TabStateView"),
+            ("can_delete", "TabStateView"),
+            ("can_delete_query", "TabStateView"),
+            ("can_get", "TabStateView"),
+            ("can_migrate_query", "TabStateView"),
+            ("can_post", "TabStateView"),
+            ("can_put", "TabStateView"),
+            ("can_delete", "TableSchemaView"),
+            ("can_expanded", "TableSchemaView"),
+            ("can_post", "TableSchemaView"),
+        }
+    ),
 }
 
 DataAccess = Literal["all_datasets", "database", "rep_datasets"]
@@ -152,9 +203,13 @@ def grant_data_access() -> None:
         if spec.data == "database":
             perms = [("database_access", database.perm)]
         else:
-            perms = [("datasource_access", ds.perm) for ds in (datasets if spec.data == "all_datasets" else scoped)]
+            perms = [
+                ("datasource_access", ds.perm) for ds in (datasets if spec.data == "all_datasets" else scoped)
+            ]
         for permission, view in perms:
-            security_manager.add_permission_role(role, security_manager.add_permission_view_menu(permission, view))
+            security_manager.add_permission_role(
+                role, security_manager.add_permission_view_menu(permission, view)
+            )
     db.session.commit()
 
 
@@ -172,10 +227,14 @@ def ensure_rls() -> int:
         by_name[name] = (rule, tables[name])
         tables[name].append(ds)
     exempt = [security_manager.find_role(name) for name in roles_seeing_all_reps()]
-    managed = db.session.query(RowLevelSecurityFilter).filter(
-        RowLevelSecurityFilter.name.like(f"{rls_rules.RULE_PREFIX}%")
-        | RowLevelSecurityFilter.name.in_(LEGACY_RULES)
-    ).all()
+    managed = (
+        db.session.query(RowLevelSecurityFilter)
+        .filter(
+            RowLevelSecurityFilter.name.like(f"{rls_rules.RULE_PREFIX}%")
+            | RowLevelSecurityFilter.name.in_(LEGACY_RULES)
+        )
+        .all()
+    )
     for stale in [r for r in managed if r.name not in by_name]:
         db.session.delete(stale)
     existing = {r.name: r for r in managed}
@@ -184,8 +243,10 @@ def ensure_rls() -> int:
         if filt is None:
             filt = RowLevelSecurityFilter(name=name)
             db.session.add(filt)
-        filt.description = (f"Rows whose {rule['rep_column']} is the user's name (a CRM user id); every role but "
-                            f"{', '.join(roles_seeing_all_reps())} sees only those. Declared in dbt meta.rls.")
+        filt.description = (
+            f"Rows whose {rule['rep_column']} is the user's name (a CRM user id); every role but "
+            f"{', '.join(roles_seeing_all_reps())} sees only those. Declared in dbt meta.rls."
+        )
         # Base: applies to everyone except the listed roles, so a role added later is narrowed by default.
         filt.filter_type = "Base"
         filt.clause = rls_rules.clause(rule)

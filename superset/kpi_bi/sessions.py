@@ -19,15 +19,22 @@ def session_settings(home: Path) -> dict[str, Any]:
     if url:
         from redis import Redis
 
-        return {"SESSION_SERVER_SIDE": True, "SESSION_TYPE": "redis", "SESSION_REDIS": Redis.from_url(url),
-                "SESSION_KEY_PREFIX": "kpi_session:"}
+        return {
+            "SESSION_SERVER_SIDE": True,
+            "SESSION_TYPE": "redis",
+            "SESSION_REDIS": Redis.from_url(url),
+            "SESSION_KEY_PREFIX": "kpi_session:",
+        }
     from cachelib.file import FileSystemCache
 
     folder = home / "sessions"
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
-    return {"SESSION_SERVER_SIDE": True, "SESSION_TYPE": "cachelib",
-            "SESSION_CACHELIB": FileSystemCache(str(folder), threshold=10_000, mode=0o600)}
+    return {
+        "SESSION_SERVER_SIDE": True,
+        "SESSION_TYPE": "cachelib",
+        "SESSION_CACHELIB": FileSystemCache(str(folder), threshold=10_000, mode=0o600),
+    }
 
 
 def limiter_storage() -> str:
@@ -60,4 +67,5 @@ def limit_logins(app) -> None:
         if endpoint in LOGIN_ENDPOINTS:
             # The limiter checks in the wrapper it returns, so the wrapper must be what the endpoint calls.
             app.view_functions[endpoint] = security_manager.limiter.limit(
-                security_manager.auth_rate_limit, methods=["POST"])(view)
+                security_manager.auth_rate_limit, methods=["POST"]
+            )(view)

@@ -18,7 +18,8 @@ def _flat(frame: Any) -> Any:
     """Superset hands TEXT content over with one-level tuple column labels (`('value',)`): plain names instead."""
     flat = frame.copy()
     flat.columns = [
-        " ".join(str(part) for part in c if str(part)) if isinstance(c, tuple) else str(c) for c in frame.columns
+        " ".join(str(part) for part in c if str(part)) if isinstance(c, tuple) else str(c)
+        for c in frame.columns
     ]
     return flat
 

@@ -46,8 +46,14 @@ class AlertStack:
         return SupersetClient(self.url, "admin", password)
 
     def provision_alerts(self) -> str:
-        done = subprocess.run([str(SUPERSET_DIR / "bin" / "provision"), "--alerts-only"], env=self.env, cwd="/",
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [str(SUPERSET_DIR / "bin" / "provision"), "--alerts-only"],
+            env=self.env,
+            cwd="/",
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return done.stdout
 
     def log(self, name: str) -> str:
@@ -69,7 +75,8 @@ def inject_conversion_drop(serving: Path) -> None:
                 " deals_created, won_count, lost_count, won_amount_usd, lost_amount_usd, orders, gross_revenue_usd,"
                 " refunds_usd, net_revenue_usd, new_customers)"
                 " values (cast(? as date), 'usr_0001', 'team_01', 'North', ?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)",
-                [day, channel, leads, with_deal])
+                [day, channel, leads, with_deal],
+            )
         con.execute("checkpoint")
 
 
@@ -82,8 +89,12 @@ def write_test_alerts_file(path: Path, smtp_to: str, webhook_url: str) -> None:
         alert.pop("recipients", None)
         if alert["key"] == "conversion_drop":
             alert["scope"] = {"level": "channel", "ids": [DROP_CHANNEL]}
-            healthy = {**alert, "key": "conversion_drop_healthy", "name": "Healthy channel conversion drop",
-                       "scope": {"level": "channel", "ids": [HEALTHY_CHANNEL]}}
+            healthy = {
+                **alert,
+                "key": "conversion_drop_healthy",
+                "name": "Healthy channel conversion drop",
+                "scope": {"level": "channel", "ids": [HEALTHY_CHANNEL]},
+            }
             alerts.append(healthy)
         alerts.append(alert)
     doc["alerts"] = alerts
@@ -113,14 +124,27 @@ def _start(name: str, serving_build: Path, tmp: Path) -> AlertStack:  # noqa: F8
     write_test_alerts_file(alerts_path, "alerts-test@example.com", webhook.url)
     env = {
         **os.environ,
-        "SUPERSET_HOME": str(home), "KPI_SECRETS_DIR": str(home / "secrets"), "KPI_SERVING_PATH": str(serving),
-        "KPI_DBT_MANIFEST_PATH": str(serving_build / "target" / "manifest.json"), "SUPERSET_PORT": str(port),
-        "WEBDRIVER_BASEURL": f"http://127.0.0.1:{port}/", "KPI_ALERTS_FILE": str(alerts_path),
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "ALERT_REPORTS_WEBHOOK_HTTPS_ONLY": "false",
-        "SUPERSET_WEB_WORKERS": "1", "SUPERSET_WORKER_CONCURRENCY": "2",
+        "SUPERSET_HOME": str(home),
+        "KPI_SECRETS_DIR": str(home / "secrets"),
+        "KPI_SERVING_PATH": str(serving),
+        "KPI_DBT_MANIFEST_PATH": str(serving_build / "target" / "manifest.json"),
+        "SUPERSET_PORT": str(port),
+        "WEBDRIVER_BASEURL": f"http://127.0.0.1:{port}/",
+        "KPI_ALERTS_FILE": str(alerts_path),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp.port),
+        "ALERT_REPORTS_WEBHOOK_HTTPS_ONLY": "false",
+        "SUPERSET_WEB_WORKERS": "1",
+        "SUPERSET_WORKER_CONCURRENCY": "2",
     }
-    for var in ("SUPERSET_DATABASE_URI", "SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD",
-                "SUPERSET_CELERY_BROKER_URL", "SUPERSET_CELERY_RESULT_BACKEND", "SLACK_API_TOKEN"):
+    for var in (
+        "SUPERSET_DATABASE_URI",
+        "SUPERSET_SECRET_KEY",
+        "SUPERSET_ADMIN_PASSWORD",
+        "SUPERSET_CELERY_BROKER_URL",
+        "SUPERSET_CELERY_RESULT_BACKEND",
+        "SLACK_API_TOKEN",
+    ):
         env.pop(var, None)
     if name == "postgres_redis":
         pg_db = f"superset_alerts_{uuid.uuid4().hex[:12]}"
@@ -131,12 +155,25 @@ def _start(name: str, serving_build: Path, tmp: Path) -> AlertStack:  # noqa: F8
         env["SUPERSET_CELERY_BROKER_URL"] = f"redis://127.0.0.1:6379/{REDIS_DB}"
     stack = AlertStack(name, f"http://127.0.0.1:{port}", env, home, serving, alerts_path, smtp, webhook)
     with open(home / "provision.log", "w") as log:
-        subprocess.run([str(SUPERSET_DIR / "bin" / "provision"), "--quiet"], env=env, cwd="/", check=True,
-                       stdout=log, stderr=log)
+        subprocess.run(
+            [str(SUPERSET_DIR / "bin" / "provision"), "--quiet"],
+            env=env,
+            cwd="/",
+            check=True,
+            stdout=log,
+            stderr=log,
+        )
     for proc in ("web", "worker", "beat"):
         log = open(home / f"{proc}.log", "w")  # noqa: SIM115 - lives as long as the process
-        stack.procs.append(subprocess.Popen([str(SUPERSET_DIR / "bin" / proc)], env=env, cwd=str(home),
-                                            stdout=log, stderr=subprocess.STDOUT))
+        stack.procs.append(
+            subprocess.Popen(
+                [str(SUPERSET_DIR / "bin" / proc)],
+                env=env,
+                cwd=str(home),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
     deadline = time.monotonic() + 120
     while True:
         try:
@@ -169,7 +206,10 @@ def alert_stacks(serving_build, tmp_path_factory):  # noqa: F811
     """Both stacks, started side by side so their minute ticks overlap (the tests wait on ticks, not CPU)."""
     tmp = tmp_path_factory.mktemp("alerts")
     with ThreadPoolExecutor(2) as pool:
-        futures = {name: pool.submit(_start, name, serving_build, tmp) for name in ("sqlite_embedded", "postgres_redis")}
+        futures = {
+            name: pool.submit(_start, name, serving_build, tmp)
+            for name in ("sqlite_embedded", "postgres_redis")
+        }
         stacks = {}
         errors = []
         for name, future in futures.items():

@@ -22,7 +22,9 @@ class WebhookSink:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 kind = self.headers.get("Content-Type", "")
-                sink.posts.append({"content_type": kind, "body": json.loads(body) if "json" in kind else body})
+                sink.posts.append(
+                    {"content_type": kind, "body": json.loads(body) if "json" in kind else body}
+                )
                 self.send_response(200)
                 self.end_headers()
 

@@ -62,8 +62,10 @@ def test_a_range_run_reports_reconciled_counts_and_replaces_its_days(assets) -> 
         assert m["dagster/row_count"] == m["rows_loaded"], table
     warehouse = ingest_resources()["warehouse"].path
     with duckdb.connect(warehouse, read_only=True) as con:
-        days = con.execute("select min(_partition_date)::varchar, max(_partition_date)::varchar, "
-                           "count(distinct _load_id) from raw.crm_leads").fetchone()
+        days = con.execute(
+            "select min(_partition_date)::varchar, max(_partition_date)::varchar, "
+            "count(distinct _load_id) from raw.crm_leads"
+        ).fetchone()
         assert days == ("2024-12-02", "2024-12-04", 1)
 
     second = dg.materialize(_daily(assets), resources=ingest_resources(), tags=RANGE)

@@ -17,7 +17,8 @@ WINDOW = (DAY, DAY)
 def _fingerprints(root: Path) -> dict[str, tuple]:
     return {
         str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-        for p in sorted(root.rglob("*")) if p.is_file()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -35,9 +36,18 @@ def _quarantine(con, table: str) -> list[tuple]:
 
 def _deal(**overrides) -> bytes:
     record = {
-        "id": "deal_bad_1", "lead_id": None, "account_id": "acc_000001", "owner_id": "usr_0001", "name": "x",
-        "stage": "new", "amount": 100.0, "currency": "USD", "created_at": "2024-12-03T10:00:00Z",
-        "expected_close_date": "2025-01-01", "closed_at": None, "updated_at": "2024-12-03T10:00:00Z",
+        "id": "deal_bad_1",
+        "lead_id": None,
+        "account_id": "acc_000001",
+        "owner_id": "usr_0001",
+        "name": "x",
+        "stage": "new",
+        "amount": 100.0,
+        "currency": "USD",
+        "created_at": "2024-12-03T10:00:00Z",
+        "expected_close_date": "2025-01-01",
+        "closed_at": None,
+        "updated_at": "2024-12-03T10:00:00Z",
     }
     record.update(overrides)
     return (json.dumps({k: v for k, v in record.items() if v != "__drop__"}) + "\n").encode()
@@ -88,7 +98,9 @@ def test_bad_ad_rows_are_quarantined(sources: Path, warehouse, tmp_path: Path) -
     empty = sources / "ads" / "meta_ads" / f"{DAY}.csv"
     empty.write_bytes(b"")
 
-    counts = load_tables(warehouse, ["ads_google_ads", "ads_meta_ads"], WINDOW, "bad", sources, tmp_path / "none")
+    counts = load_tables(
+        warehouse, ["ads_google_ads", "ads_meta_ads"], WINDOW, "bad", sources, tmp_path / "none"
+    )
 
     google = counts["ads_google_ads"]
     assert (google.read, google.loaded, google.quarantined) == (good + 4, good, 4)
@@ -102,8 +114,10 @@ def test_bad_ad_rows_are_quarantined(sources: Path, warehouse, tmp_path: Path) -
 
 def test_changed_header_fails_the_load_and_loads_nothing(sources: Path, warehouse, tmp_path: Path) -> None:
     load_tables(warehouse, ["ads_google_ads", "ads_meta_ads"], WINDOW, "good", sources, tmp_path / "none")
-    before = {t: warehouse.execute(f"select count(*), max(_load_id) from raw.{t}").fetchone()
-              for t in ("ads_google_ads", "ads_meta_ads")}
+    before = {
+        t: warehouse.execute(f"select count(*), max(_load_id) from raw.{t}").fetchone()
+        for t in ("ads_google_ads", "ads_meta_ads")
+    }
     report = sources / "ads" / "meta_ads" / f"{DAY}.csv"
     text = report.read_text().replace("spend", "amount_spent", 1).replace("campaign_id", "adset_id", 1)
     report.write_text(text)

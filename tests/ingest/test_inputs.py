@@ -11,7 +11,7 @@ import pytest
 from dagster_project.defs.ingest.landing import InputError
 from dagster_project.defs.ingest.load import load_tables
 
-from .conftest import ADS, CRM, ORDERS, REFERENCE
+from .conftest import ADS, ORDERS, REFERENCE
 
 DAY = date(2024, 12, 3)
 WINDOW = (DAY, DAY)
@@ -39,11 +39,17 @@ def test_a_missing_or_empty_reference_file_is_an_error_naming_it(
 
     message = str(failure.value)
     assert f"reference/{name}" in message and "KPI_SOURCES_DIR" in message
-    assert warehouse.execute("select count(*) from duckdb_tables() where schema_name = 'raw' "
-                             "and table_name like 'ref_%'").fetchone()[0] == 0, "nothing of the load is kept"
+    assert (
+        warehouse.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name like 'ref_%'"
+        ).fetchone()[0]
+        == 0
+    ), "nothing of the load is kept"
 
 
-def test_missing_fx_rates_fails_a_load_of_rows_with_currencies(sources: Path, warehouse, tmp_path: Path) -> None:
+def test_missing_fx_rates_fails_a_load_of_rows_with_currencies(
+    sources: Path, warehouse, tmp_path: Path
+) -> None:
     (sources / "reference" / "fx_rates.csv").unlink()
     with pytest.raises(InputError, match="reference/fx_rates.csv"):
         _load(warehouse, sources, tmp_path, ["crm_deals"])
@@ -100,7 +106,9 @@ def test_orders_database_is_opened_read_only(sources: Path, warehouse, tmp_path:
     assert not list(database.parent.glob("*-journal")) and not list(database.parent.glob("*-wal"))
 
 
-def test_only_the_days_own_file_is_loaded_and_the_rest_listed(sources: Path, warehouse, tmp_path: Path) -> None:
+def test_only_the_days_own_file_is_loaded_and_the_rest_listed(
+    sources: Path, warehouse, tmp_path: Path
+) -> None:
     report = sources / "ads" / "google_ads" / f"{DAY}.csv"
     lines = report.read_text().splitlines()
     copy = sources / "ads" / "google_ads" / f"{DAY}-old.csv"
@@ -148,10 +156,15 @@ def test_real_world_files_are_read_whole(sources: Path, warehouse, tmp_path: Pat
     assert (counts["crm_leads"].read, counts["crm_leads"].quarantined) == (lead_lines, 0)
     google = counts["ads_google_ads"]
     assert (google.read, google.loaded, google.quarantined) == (len(lines) + 1, len(lines) + 1, 0)
-    names = dict(warehouse.execute(
-        "select campaign_id, campaign from raw.ads_google_ads where campaign_id like 'c_%'").fetchall())
+    names = dict(
+        warehouse.execute(
+            "select campaign_id, campaign from raw.ads_google_ads where campaign_id like 'c_%'"
+        ).fetchall()
+    )
     assert names == {"c_newline": "two\nlines", "c_long": long_name}
-    line = warehouse.execute("select _source_line from raw.ads_google_ads where campaign_id = 'c_long'").fetchone()
+    line = warehouse.execute(
+        "select _source_line from raw.ads_google_ads where campaign_id = 'c_long'"
+    ).fetchone()
     assert line == (len(lines) + 3,), "a record after a quoted newline keeps its physical line number"
 
 
@@ -169,12 +182,17 @@ def test_a_built_in_format_can_be_read_in_another_encoding(
 
     assert counts["ads_yandex_direct"].quarantined == 0
     assert warehouse.execute(
-        "select campaign_name from raw.ads_yandex_direct where campaign_id = 'c_cyr'").fetchone() == ("Поиск кампания",)
+        "select campaign_name from raw.ads_yandex_direct where campaign_id = 'c_cyr'"
+    ).fetchone() == ("Поиск кампания",)
 
 
-def test_an_empty_ad_report_in_a_multi_day_load_reads_as_no_rows(sources: Path, warehouse, tmp_path: Path) -> None:
+def test_an_empty_ad_report_in_a_multi_day_load_reads_as_no_rows(
+    sources: Path, warehouse, tmp_path: Path
+) -> None:
     (sources / "ads" / "meta_ads" / f"{DAY}.csv").write_bytes(b"")
-    counts = _load(warehouse, sources, tmp_path, ["ads_meta_ads"], window=(date(2024, 12, 1), date(2024, 12, 5)))
+    counts = _load(
+        warehouse, sources, tmp_path, ["ads_meta_ads"], window=(date(2024, 12, 1), date(2024, 12, 5))
+    )
     assert counts["ads_meta_ads"].files == 5 and counts["ads_meta_ads"].read > 0
 
 
@@ -192,17 +210,31 @@ def test_an_unreadable_file_or_day_folder_is_an_error_naming_it(
         _load(warehouse, sources, tmp_path, ["ads_meta_ads", "crm_deals"])
 
 
-def test_values_that_cannot_be_true_are_quarantined_never_coerced(sources: Path, warehouse, tmp_path: Path) -> None:
+def test_values_that_cannot_be_true_are_quarantined_never_coerced(
+    sources: Path, warehouse, tmp_path: Path
+) -> None:
     deals = sources / "crm" / "deals" / f"date={DAY}" / "part-000.jsonl"
     base = {
-        "lead_id": None, "account_id": "acc_000001", "owner_id": "usr_0001", "name": "x", "stage": "new",
-        "amount": 100.0, "currency": "USD", "created_at": "2024-12-03T10:00:00Z", "expected_close_date": None,
-        "closed_at": None, "updated_at": "2024-12-03T10:00:00Z",
+        "lead_id": None,
+        "account_id": "acc_000001",
+        "owner_id": "usr_0001",
+        "name": "x",
+        "stage": "new",
+        "amount": 100.0,
+        "currency": "USD",
+        "created_at": "2024-12-03T10:00:00Z",
+        "expected_close_date": None,
+        "closed_at": None,
+        "updated_at": "2024-12-03T10:00:00Z",
     }
     cases = {
-        "d_inf": {"amount": "inf"}, "d_infinity": {"amount": "Infinity"}, "d_huge": {"amount": "1e309"},
-        "d_nan": {"amount": "NaN"}, "d_1969": {"created_at": "1969-07-20T20:17:00Z"},
-        "d_2099": {"closed_at": "2099-01-01T00:00:00Z"}, "d_bad_ts": {"created_at": "yesterday"},
+        "d_inf": {"amount": "inf"},
+        "d_infinity": {"amount": "Infinity"},
+        "d_huge": {"amount": "1e309"},
+        "d_nan": {"amount": "NaN"},
+        "d_1969": {"created_at": "1969-07-20T20:17:00Z"},
+        "d_2099": {"closed_at": "2099-01-01T00:00:00Z"},
+        "d_bad_ts": {"created_at": "yesterday"},
         "d_ok": {},
     }
     deals.write_text("".join(json.dumps({"id": k, **base, **v}) + "\n" for k, v in cases.items()))
@@ -215,18 +247,24 @@ def test_values_that_cannot_be_true_are_quarantined_never_coerced(sources: Path,
     counts = _load(warehouse, sources, tmp_path, ["crm_deals", "ads_google_ads"])
 
     assert (counts["crm_deals"].loaded, counts["crm_deals"].quarantined) == (1, len(cases) - 1)
-    reasons = dict(warehouse.execute(
-        "select json_extract_string(raw_text, '$.id'), reason from raw.quarantine where target_table = 'crm_deals'"
-    ).fetchall())
+    reasons = dict(
+        warehouse.execute(
+            "select json_extract_string(raw_text, '$.id'), reason from raw.quarantine where target_table = 'crm_deals'"
+        ).fetchall()
+    )
     for key in ("d_inf", "d_infinity", "d_nan"):
         assert reasons[key].startswith("not a finite number for amount"), reasons[key]
     assert reasons["d_huge"].startswith(("not a finite number for amount", "wrong type for amount"))
     assert reasons["d_1969"].startswith("implausible date for created_at")
     assert reasons["d_2099"].startswith("implausible date for closed_at")
     assert reasons["d_bad_ts"] == "wrong type for created_at (timestamp): yesterday"
-    frac = warehouse.execute("select reason from raw.quarantine where target_table = 'ads_google_ads'").fetchall()
+    frac = warehouse.execute(
+        "select reason from raw.quarantine where target_table = 'ads_google_ads'"
+    ).fetchall()
     assert frac == [("fractional value for impressions (bigint): 10.5",)]
-    assert warehouse.execute("select count(*) from raw.ads_google_ads where campaign_id = 'c_frac'").fetchone() == (0,)
+    assert warehouse.execute(
+        "select count(*) from raw.ads_google_ads where campaign_id = 'c_frac'"
+    ).fetchone() == (0,)
 
 
 def test_orders_with_updated_at_in_another_form_are_read_and_accounted(
@@ -243,16 +281,30 @@ def test_orders_with_updated_at_in_another_form_are_read_and_accounted(
         total = db.execute("select count(*) from orders").fetchone()[0]
 
     # the whole history in one window accounts for every row of the table
-    counts = _load(warehouse, sources, tmp_path, ["orders_orders"], window=(date(2024, 12, 1), date(2024, 12, 14)),
-                   url=url)["orders_orders"]
+    counts = _load(
+        warehouse,
+        sources,
+        tmp_path,
+        ["orders_orders"],
+        window=(date(2024, 12, 1), date(2024, 12, 14)),
+        url=url,
+    )["orders_orders"]
 
     assert counts.read == total
-    loaded = warehouse.execute("select _partition_date from raw.orders_orders where id = ?", [ids[0]]).fetchall()
+    loaded = warehouse.execute(
+        "select _partition_date from raw.orders_orders where id = ?", [ids[0]]
+    ).fetchall()
     assert loaded == [(DAY,)], "an ISO timestamp with T and Z is loaded on its day"
-    quarantined = sorted(warehouse.execute(
-        "select _partition_date, reason from raw.quarantine where target_table = 'orders_orders'").fetchall())
+    quarantined = sorted(
+        warehouse.execute(
+            "select _partition_date, reason from raw.quarantine where target_table = 'orders_orders'"
+        ).fetchall()
+    )
     assert quarantined == [
-        (date(2024, 12, 1), "wrong type for updated_at (timestamp): soon"),  # no day: with the first partition
+        (
+            date(2024, 12, 1),
+            "wrong type for updated_at (timestamp): soon",
+        ),  # no day: with the first partition
         (DAY, "wrong type for updated_at (timestamp): 1733212800"),  # Unix seconds: on the day they name
     ]
 

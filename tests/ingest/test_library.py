@@ -58,8 +58,11 @@ def built(tmp_path_factory) -> duckdb.DuckDBPyConnection:
         warehouse = load_raw(sources, data, START, END)
     with duckdb.connect(str(warehouse)) as con:
         write_profile_tables(con, load_profile(profile))
-    run_dbt(["build", "--full-refresh", "--exclude", "resource_type:unit_test"], warehouse=warehouse,
-            target_path=root / "target")
+    run_dbt(
+        ["build", "--full-refresh", "--exclude", "resource_type:unit_test"],
+        warehouse=warehouse,
+        target_path=root / "target",
+    )
     con = duckdb.connect(str(warehouse), read_only=True)
     yield con
     con.close()
@@ -68,14 +71,19 @@ def built(tmp_path_factory) -> duckdb.DuckDBPyConnection:
 def _deals(con, ids: list[str]) -> dict[str, tuple]:
     rows = con.execute(
         "select deal_id, stage, is_won, is_lost, amount, currency, rep_id from marts.fct_deals "
-        "where deal_id in (select unnest(?))", [ids]
+        "where deal_id in (select unnest(?))",
+        [ids],
     ).fetchall()
     return {r[0]: r[1:] for r in rows}
 
 
 def test_no_sample_row_is_quarantined(built) -> None:
-    assert built.execute("select source, source_line, reason from raw.quarantine where source like 'byo/%'"
-                         ).fetchall() == []
+    assert (
+        built.execute(
+            "select source, source_line, reason from raw.quarantine where source like 'byo/%'"
+        ).fetchall()
+        == []
+    )
 
 
 def test_salesforce_snapshots_leave_one_row_per_opportunity_at_its_newest_version(built) -> None:
@@ -83,8 +91,9 @@ def test_salesforce_snapshots_leave_one_row_per_opportunity_at_its_newest_versio
     last = _read(SAMPLES / "salesforce" / "opportunities_2024-12-12.csv")
     owners = {u["Full Name"]: u["User ID"] for u in _read(SAMPLES / "salesforce" / "users.csv")}
     # raw keeps both full snapshots; staging and the marts show each opportunity once
-    assert built.execute("select count(*) from raw.crm_deals where _source like 'byo/salesforce/%'"
-                         ).fetchone() == (len(first) + len(last),)
+    assert built.execute(
+        "select count(*) from raw.crm_deals where _source like 'byo/salesforce/%'"
+    ).fetchone() == (len(first) + len(last),)
     deals = _deals(built, [o["Opportunity ID"] for o in last])
     assert len(deals) == len(last)
     changed = [o for o, before in zip(last, first) if o["Stage"] != before["Stage"]]
@@ -93,23 +102,65 @@ def test_salesforce_snapshots_leave_one_row_per_opportunity_at_its_newest_versio
         stage, is_won, is_lost, amount, currency, rep = deals[o["Opportunity ID"]]
         assert stage == o["Stage"]  # Salesforce's own stage names are the company's
         assert (is_won, is_lost) == (o["Stage"] == "Closed Won", o["Stage"] == "Closed Lost"), o
-        assert (amount, currency, rep) == (_number(o["Amount"]), o["Opportunity Currency"], owners[o["Opportunity Owner"]])
+        assert (amount, currency, rep) == (
+            _number(o["Amount"]),
+            o["Opportunity Currency"],
+            owners[o["Opportunity Owner"]],
+        )
 
 
 @pytest.mark.parametrize(
     ("folder", "read", "key", "outcome", "won", "lost", "amount", "owner", "owner_file"),
     [
-        ("hubspot_deals", {}, "Record ID", "Deal Stage", "closedwon", "closedlost", "Amount", "Deal owner ID", None),
-        ("pipedrive", {}, "Deal - ID", "Deal - Status", "won", "lost", "Deal - Value", "Deal - Owner",
-         ("Name", "Owner ID")),
-        ("amocrm", {"delimiter": ";"}, "ID", "Этап сделки", "Успешно реализовано", "Закрыто и не реализовано",
-         "Бюджет", "Ответственный", ("Пользователь", "ID")),
-        ("bitrix24", {"delimiter": ";", "encoding": "cp1251"}, "ID", "Стадия сделки", "Сделка успешна",
-         "Сделка провалена", "Сумма", "Ответственный", ("Сотрудник", "Код")),
+        (
+            "hubspot_deals",
+            {},
+            "Record ID",
+            "Deal Stage",
+            "closedwon",
+            "closedlost",
+            "Amount",
+            "Deal owner ID",
+            None,
+        ),
+        (
+            "pipedrive",
+            {},
+            "Deal - ID",
+            "Deal - Status",
+            "won",
+            "lost",
+            "Deal - Value",
+            "Deal - Owner",
+            ("Name", "Owner ID"),
+        ),
+        (
+            "amocrm",
+            {"delimiter": ";"},
+            "ID",
+            "Этап сделки",
+            "Успешно реализовано",
+            "Закрыто и не реализовано",
+            "Бюджет",
+            "Ответственный",
+            ("Пользователь", "ID"),
+        ),
+        (
+            "bitrix24",
+            {"delimiter": ";", "encoding": "cp1251"},
+            "ID",
+            "Стадия сделки",
+            "Сделка успешна",
+            "Сделка провалена",
+            "Сумма",
+            "Ответственный",
+            ("Сотрудник", "Код"),
+        ),
     ],
 )
-def test_crm_samples_reach_the_deals_mart(built, folder, read, key, outcome, won, lost, amount, owner,
-                                          owner_file) -> None:
+def test_crm_samples_reach_the_deals_mart(
+    built, folder, read, key, outcome, won, lost, amount, owner, owner_file
+) -> None:
     [export] = [p for p in (SAMPLES / folder).glob("*.csv") if p.name != "users.csv"]
     rows = _read(export, **read)
     owners = {}
@@ -145,4 +196,5 @@ def test_ad_samples_reach_the_spend_mart_per_campaign_and_day(built) -> None:
         [sorted({k[1] for k in expected})],
     ).fetchall()
     assert {(p, c, d): pytest.approx(round(s, 6)) for p, c, d, s in found} == {
-        k: pytest.approx(round(v, 6)) for k, v in expected.items()}
+        k: pytest.approx(round(v, 6)) for k, v in expected.items()
+    }

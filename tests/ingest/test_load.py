@@ -56,6 +56,9 @@ def test_yandex_decimal_comma_and_meta_day_first_dates(sources: Path, warehouse,
         [first_line[1]],
     ).fetchone()
     assert cost == (float(first_line[5].replace(",", ".")), date(2024, 12, 3))
-    assert warehouse.execute(
-        "select count(*) from raw.ads_meta_ads where date_start <> _partition_date"
-    ).fetchone()[0] == 0
+    assert (
+        warehouse.execute(
+            "select count(*) from raw.ads_meta_ads where date_start <> _partition_date"
+        ).fetchone()[0]
+        == 0
+    )

@@ -31,7 +31,9 @@ def byo(tmp_path: Path):
     """An empty sources folder with FX rates, and a helper that writes one mapping and its export."""
     sources = tmp_path / "byo-sources"
     (sources / "reference").mkdir(parents=True)
-    (sources / "reference" / "fx_rates.csv").write_text("date,currency,rate_to_usd\n2024-12-02,EUR,1.05\n2024-12-02,RUB,0.011\n")
+    (sources / "reference" / "fx_rates.csv").write_text(
+        "date,currency,rate_to_usd\n2024-12-02,EUR,1.05\n2024-12-02,RUB,0.011\n"
+    )
     folder = tmp_path / "byo-mappings"
     folder.mkdir()
 
@@ -54,8 +56,9 @@ def _quarantine(warehouse) -> list[tuple]:
     return warehouse.execute("select source_line, reason from raw.quarantine order by all").fetchall()
 
 
-def test_hubspot_export_is_loaded_through_the_mapping(sources: Path, warehouse, mappings: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hubspot_export_is_loaded_through_the_mapping(
+    sources: Path, warehouse, mappings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # the company's stages are HubSpot's own (the mapping recodes the exported ids to their labels)
     monkeypatch.setenv("KPI_PROFILE", str(write_library_profile(tmp_path / "profile.yaml")))
     shutil.copytree(FIXTURES / "byo", sources / "byo")
@@ -65,17 +68,50 @@ def test_hubspot_export_is_loaded_through_the_mapping(sources: Path, warehouse, 
         "_source from raw.crm_deals where id like 'hs_%' order by id"
     ).fetchall()
     assert rows == [
-        ("hs_9001", "Acme Corp, renewal", "Closed won", 12500.5, "USD", datetime(2024, 11, 20, 9, 15),
-         datetime(2024, 12, 2, 16, 40), datetime(2024, 12, 2, 16, 40), "usr_0003", "acc_000010",
-         "byo/hubspot_deals/2024-12-02.csv"),
-        ("hs_9002", "Globex pilot", "Presentation scheduled", 4800.0, "USD", datetime(2024, 12, 1, 10, 0), None,
-         datetime(2024, 12, 2, 11, 5), "usr_0004", "acc_000011", "byo/hubspot_deals/2024-12-02.csv"),
+        (
+            "hs_9001",
+            "Acme Corp, renewal",
+            "Closed won",
+            12500.5,
+            "USD",
+            datetime(2024, 11, 20, 9, 15),
+            datetime(2024, 12, 2, 16, 40),
+            datetime(2024, 12, 2, 16, 40),
+            "usr_0003",
+            "acc_000010",
+            "byo/hubspot_deals/2024-12-02.csv",
+        ),
+        (
+            "hs_9002",
+            "Globex pilot",
+            "Presentation scheduled",
+            4800.0,
+            "USD",
+            datetime(2024, 12, 1, 10, 0),
+            None,
+            datetime(2024, 12, 2, 11, 5),
+            "usr_0004",
+            "acc_000011",
+            "byo/hubspot_deals/2024-12-02.csv",
+        ),
         # a deal without an amount is kept, as CRMs export them (its amount is unknown, not zero)
-        ("hs_9003", "Initech expansion", "Closed lost", None, "USD", datetime(2024, 10, 5, 8, 0),
-         datetime(2024, 12, 2, 12, 0), datetime(2024, 12, 2, 12, 0), "usr_0005", "acc_000012",
-         "byo/hubspot_deals/2024-12-02.csv"),
+        (
+            "hs_9003",
+            "Initech expansion",
+            "Closed lost",
+            None,
+            "USD",
+            datetime(2024, 10, 5, 8, 0),
+            datetime(2024, 12, 2, 12, 0),
+            datetime(2024, 12, 2, 12, 0),
+            "usr_0005",
+            "acc_000012",
+            "byo/hubspot_deals/2024-12-02.csv",
+        ),
     ]
-    assert warehouse.execute("select count(*) from raw.quarantine where source like 'byo/%'").fetchone() == (0,)
+    assert warehouse.execute("select count(*) from raw.quarantine where source like 'byo/%'").fetchone() == (
+        0,
+    )
     assert counts.read == counts.loaded + counts.quarantined
 
 
@@ -87,7 +123,9 @@ def test_a_mapping_that_misses_a_required_column_is_rejected(mappings: Path) -> 
     assert problem.table == "crm_deals"
 
 
-def test_an_export_whose_header_lost_a_mapped_column_names_it(sources: Path, warehouse, mappings: Path) -> None:
+def test_an_export_whose_header_lost_a_mapped_column_names_it(
+    sources: Path, warehouse, mappings: Path
+) -> None:
     shutil.copytree(FIXTURES / "byo", sources / "byo")
     export = sources / "byo" / "hubspot_deals" / "2024-12-02.csv"
     export.write_text(export.read_text().replace("Deal Stage", "Stage", 1))
@@ -96,7 +134,9 @@ def test_an_export_whose_header_lost_a_mapped_column_names_it(sources: Path, war
 
 
 # the columns every crm_deals mapping must fill, for the cases that test something else
-COMPLETE = "constants: {currency: USD, stage: new}\ncolumns: {Id: id, A: amount, C: [created_at, updated_at]}\n"
+COMPLETE = (
+    "constants: {currency: USD, stage: new}\ncolumns: {Id: id, A: amount, C: [created_at, updated_at]}\n"
+)
 HEADER_KEYED_VALUES = """\
     target_table: crm_deals
     files: "byo/export/{day}.csv"
@@ -110,17 +150,26 @@ HEADER_KEYED_VALUES = """\
 @pytest.mark.parametrize(
     ("mapping", "message"),
     [
-        (HEADER_KEYED_VALUES, "values (keyed by the canonical column): 'Stage' is not a column of raw.crm_deals"),
+        (
+            HEADER_KEYED_VALUES,
+            "values (keyed by the canonical column): 'Stage' is not a column of raw.crm_deals",
+        ),
         ("target_table: crm_deals\nfiles: x/{day}.csv\ncolumn: {Id: id}\n", "unknown key column"),
         ("target_table: crm_deal\nfiles: x/{day}.csv\n", "target_table 'crm_deal' is not a raw table"),
         ("target_table: crm_deals\ncolumns: {Id: id\n", "not valid YAML at line"),
-        ("target_table: crm_deals\nfiles: x/{day}.csv\ncolumns: {Id: idx}\n", "'idx' is not a column of raw.crm_deals"),
-        ("target_table: crm_deals\nfiles: x/{day}.csv\ntimezone: Mars/Olympus\n" + COMPLETE,
-         "timezone 'Mars/Olympus' is not an IANA time zone"),
+        (
+            "target_table: crm_deals\nfiles: x/{day}.csv\ncolumns: {Id: idx}\n",
+            "'idx' is not a column of raw.crm_deals",
+        ),
+        (
+            "target_table: crm_deals\nfiles: x/{day}.csv\ntimezone: Mars/Olympus\n" + COMPLETE,
+            "timezone 'Mars/Olympus' is not an IANA time zone",
+        ),
     ],
 )
-def test_a_bad_mapping_file_is_one_line_naming_the_file_and_the_problem(tmp_path: Path, mapping: str,
-                                                                         message: str) -> None:
+def test_a_bad_mapping_file_is_one_line_naming_the_file_and_the_problem(
+    tmp_path: Path, mapping: str, message: str
+) -> None:
     (tmp_path / "bad.yaml").write_text(textwrap.dedent(mapping))
     specs, [problem] = load_mappings(tmp_path)
     assert specs == []
@@ -129,8 +178,9 @@ def test_a_bad_mapping_file_is_one_line_naming_the_file_and_the_problem(tmp_path
     assert message in problem.message and "\n" not in problem.message
 
 
-def test_a_bad_mapping_file_fails_only_the_load_of_its_own_table(sources: Path, warehouse, mappings: Path,
-                                                                 tmp_path: Path) -> None:
+def test_a_bad_mapping_file_fails_only_the_load_of_its_own_table(
+    sources: Path, warehouse, mappings: Path, tmp_path: Path
+) -> None:
     (mappings / "broken_meta.yaml").write_text("target_table: ads_meta_ads\ncolumns: [oops\n")
     # the CRM load (with the good HubSpot mapping) is untouched by a broken ads mapping …
     load_tables(warehouse, ["crm_deals"], (DAY, DAY), "byo", sources, mappings)
@@ -166,7 +216,10 @@ def test_values_keyed_by_canonical_column_recode_blanks_and_one_column_feeds_two
     )
     load_tables(warehouse, ["crm_deals"], (DAY, DAY), "t", sources, folder)
     assert _rows(warehouse, "crm_deals", "id, stage, created_at = updated_at") == [
-        ("d1", "qualified", True), ("d2", "new", True), ("d3", "won", True)]
+        ("d1", "qualified", True),
+        ("d2", "new", True),
+        ("d3", "won", True),
+    ]
     assert _quarantine(warehouse) == [(5, "value not accepted for stage: Mystery")]
 
 
@@ -197,11 +250,27 @@ def test_per_column_date_formats_and_a_source_time_zone_are_stored_as_utc(byo, w
         "8;Новая;99,00;02.12.2024 09:00:00;02.12.2024 09:00:00;02.12.2024;\n".encode("cp1251"),
     )
     load_tables(warehouse, ["crm_deals"], (DAY, DAY), "t", sources, folder)
-    assert _rows(warehouse, "crm_deals", "id, stage, amount, created_at, updated_at, closed_at, "
-                                         "expected_close_date") == [
-        ("7", "won", 1234.5, datetime(2024, 12, 1, 7), datetime(2024, 12, 1, 23, 30), datetime(2024, 12, 1, 23, 30),
-         date(2024, 12, 31)),
-        ("8", "new", 99.0, datetime(2024, 12, 2, 6), datetime(2024, 12, 2, 6), datetime(2024, 12, 1, 21), None),
+    assert _rows(
+        warehouse, "crm_deals", "id, stage, amount, created_at, updated_at, closed_at, expected_close_date"
+    ) == [
+        (
+            "7",
+            "won",
+            1234.5,
+            datetime(2024, 12, 1, 7),
+            datetime(2024, 12, 1, 23, 30),
+            datetime(2024, 12, 1, 23, 30),
+            date(2024, 12, 31),
+        ),
+        (
+            "8",
+            "new",
+            99.0,
+            datetime(2024, 12, 2, 6),
+            datetime(2024, 12, 2, 6),
+            datetime(2024, 12, 1, 21),
+            None,
+        ),
     ]
 
 
@@ -231,7 +300,9 @@ def test_finer_rows_are_summed_to_the_reports_grain(byo, warehouse) -> None:
     )
     counts = load_tables(warehouse, ["ads_meta_ads"], (DAY, DAY), "t", sources, folder)["ads_meta_ads"]
     assert _rows(warehouse, "ads_meta_ads", "campaign_id, impressions, clicks, spend, _source_line") == [
-        ("c1", 150, 4, 12.75, 2), ("c2", 70, 1, 7.0, 4)]
+        ("c1", 150, 4, 12.75, 2),
+        ("c2", 70, 1, 7.0, 4),
+    ]
     assert _quarantine(warehouse) == [(5, "wrong type for spend (double): lots")]
     assert (counts.read, counts.loaded, counts.quarantined, counts.aggregated) == (4, 2, 1, 1)
 
@@ -256,11 +327,17 @@ def test_a_column_is_looked_up_from_another_file_by_key(byo, warehouse) -> None:
     )
     (sources / "byo" / "users").mkdir()
     (sources / "byo" / "users" / "users.csv").write_text(
-        "User ID,Full Name,Email\nusr_0001,Ada Lovelace,a@x\nusr_0002,Alan Turing,t@x\n")
+        "User ID,Full Name,Email\nusr_0001,Ada Lovelace,a@x\nusr_0002,Alan Turing,t@x\n"
+    )
     load_tables(warehouse, ["crm_deals"], (DAY, DAY), "t", sources, folder)
-    assert _rows(warehouse, "crm_deals", "id, owner_id") == [("d1", "usr_0001"), ("d2", "usr_0002"), ("d3", None)]
+    assert _rows(warehouse, "crm_deals", "id, owner_id") == [
+        ("d1", "usr_0001"),
+        ("d2", "usr_0002"),
+        ("d3", None),
+    ]
     assert _quarantine(warehouse) == [
-        (5, "not found in lookup file byo/users/*.csv (Full Name) for owner_id: Nobody Known")]
+        (5, "not found in lookup file byo/users/*.csv (Full Name) for owner_id: Nobody Known")
+    ]
 
 
 def test_a_duckdb_select_reshapes_what_yaml_cannot_say(byo, warehouse) -> None:
@@ -287,7 +364,9 @@ def test_a_duckdb_select_reshapes_what_yaml_cannot_say(byo, warehouse) -> None:
     )
     load_tables(warehouse, ["ads_google_ads"], (DAY, DAY), "t", sources, folder)
     assert _rows(warehouse, "ads_google_ads", "campaign_id, cost_micros, _source_line") == [
-        ("111", 1_234_560_000, 4), ("222", 100_000, 5)]
+        ("111", 1_234_560_000, 4),
+        ("222", 100_000, 5),
+    ]
     assert _quarantine(warehouse) == [(6, "missing required field: cost_micros")]
 
 
@@ -304,7 +383,9 @@ def test_a_query_that_fails_names_the_mapping_and_the_export(byo, warehouse) -> 
         2024-12-02,111,USD,n/a
         """,
     )
-    with pytest.raises(SpecError, match=r"export.yaml: the query failed on byo/export/2024-12-02.csv: Conversion"):
+    with pytest.raises(
+        SpecError, match=r"export.yaml: the query failed on byo/export/2024-12-02.csv: Conversion"
+    ):
         load_tables(warehouse, ["ads_google_ads"], (DAY, DAY), "t", sources, folder)
 
 
@@ -332,10 +413,9 @@ def test_the_dry_run_shows_the_mapped_rows_and_what_would_be_quarantined(byo, wa
     assert "amount" not in report.split("quarantine")[-1]
     assert report.endswith("read 3 = would load 2 + quarantine 1")
     # the dry run wrote nothing anywhere
-    assert warehouse.execute("select count(*) from information_schema.tables where table_schema = 'raw'"
-                             ).fetchone() == (0,)
-
-
+    assert warehouse.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw'"
+    ).fetchone() == (0,)
 
 
 def test_kpi_mappings_check_exits_non_zero_with_one_line_for_a_bad_file(tmp_path: Path) -> None:
@@ -348,9 +428,12 @@ def test_kpi_mappings_check_exits_non_zero_with_one_line_for_a_bad_file(tmp_path
     result = CliRunner().invoke(main, ["mappings", "check", str(bad)])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        (f"{bad}: values (keyed by the canonical column): 'Deal Stage' is not a column of raw.crm_deals "
-        "(columns: id, lead_id, account_id, owner_id, name, stage, amount, currency, created_at, "
-        "expected_close_date, closed_at, updated_at)")]
+        (
+            f"{bad}: values (keyed by the canonical column): 'Deal Stage' is not a column of raw.crm_deals "
+            "(columns: id, lead_id, account_id, owner_id, name, stage, amount, currency, created_at, "
+            "expected_close_date, closed_at, updated_at)"
+        )
+    ]
 
 
 def test_kpi_mappings_check_reads_a_library_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -359,7 +442,9 @@ def test_kpi_mappings_check_reads_a_library_sample(tmp_path: Path, monkeypatch: 
     from dagster_project.cli import main
 
     monkeypatch.setenv("KPI_SOURCES_DIR", str(LIBRARY / "examples"))
-    result = CliRunner().invoke(main, ["mappings", "check", str(LIBRARY / "meta_ads_ads.yaml"), "--rows", "1"])
+    result = CliRunner().invoke(
+        main, ["mappings", "check", str(LIBRARY / "meta_ads_ads.yaml"), "--rows", "1"]
+    )
     assert result.exit_code == 0, result.output
     assert "byo/meta_ads/ads_2024-12-03.csv" in result.output  # the newest file the glob matches
     assert result.output.strip().endswith("read 12 = would load 3 + quarantine 0 + aggregated 9")
@@ -388,7 +473,8 @@ def test_an_explicit_offset_wins_over_the_source_time_zone(byo, warehouse) -> No
 
 
 def test_the_dry_run_of_a_sample_kept_outside_the_sources_finds_its_lookup_beside_it(
-        byo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    byo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KPI_PROFILE", str(write_library_profile(tmp_path / "profile.yaml")))
     sources, _ = byo("target_table: crm_deals\n", "")  # the configured sources: only FX rates (EUR)
     sample = LIBRARY / "examples" / "byo" / "salesforce" / "opportunities_2024-12-05.csv"

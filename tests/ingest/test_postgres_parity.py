@@ -33,8 +33,10 @@ def pg_orders(demo_sources: Path):
             rows = [dict(zip(columns, r)) for r in cursor.fetchall()]
             if rows:
                 pg.execute(
-                    sa.text(f"insert into {table} ({', '.join(columns)}) values "
-                            f"({', '.join(':' + c for c in columns)})"),
+                    sa.text(
+                        f"insert into {table} ({', '.join(columns)}) values "
+                        f"({', '.join(':' + c for c in columns)})"
+                    ),
                     rows,
                 )
     engine.dispose()
@@ -47,8 +49,10 @@ def pg_orders(demo_sources: Path):
 def test_sqlite_and_postgres_load_the_same_orders(demo_sources: Path, pg_orders: str, tmp_path: Path) -> None:
     window = (START, date.fromordinal(START.toordinal() + DAYS - 1))
     results = {}
-    for label, url in {"sqlite": f"sqlite:///{demo_sources / 'orders' / 'orders.sqlite'}",
-                       "postgres": pg_orders}.items():
+    for label, url in {
+        "sqlite": f"sqlite:///{demo_sources / 'orders' / 'orders.sqlite'}",
+        "postgres": pg_orders,
+    }.items():
         con = duckdb.connect(str(tmp_path / f"{label}.duckdb"))
         counts = load_tables(con, ORDERS, window, label, demo_sources, tmp_path / "none", url)
         results[label] = (

@@ -69,7 +69,9 @@ def test_first_tick_skips_the_history_a_build_loaded(sensor, sources: Path) -> N
         time.sleep(0.01)  # the files are older than the load
         for key in RAW_KEYS:
             for day in range(1, 15):
-                instance.report_runless_asset_event(dg.AssetMaterialization(key, partition=f"2024-12-{day:02d}"))
+                instance.report_runless_asset_event(
+                    dg.AssetMaterialization(key, partition=f"2024-12-{day:02d}")
+                )
         requests, cursor = _tick(sensor, None, instance)
         assert requests == [], "days loaded after their files last changed are not queued again"
 
@@ -77,14 +79,19 @@ def test_first_tick_skips_the_history_a_build_loaded(sensor, sources: Path) -> N
             report = sources / "ads" / "google_ads" / f"{day}.csv"
             report.write_bytes(report.read_bytes() + b"\n")
         requests, cursor = _tick(sensor, cursor, instance)
-        assert sorted(_days(r) for r in requests) == [("2024-12-03", "2024-12-04"), ("2024-12-09", "2024-12-09")]
+        assert sorted(_days(r) for r in requests) == [
+            ("2024-12-03", "2024-12-04"),
+            ("2024-12-09", "2024-12-09"),
+        ]
 
 
 def test_first_tick_reloads_a_day_changed_after_the_build(sensor, sources: Path) -> None:
     with dg.DagsterInstance.ephemeral() as instance:
         for key in RAW_KEYS:
             for day in range(1, 15):
-                instance.report_runless_asset_event(dg.AssetMaterialization(key, partition=f"2024-12-{day:02d}"))
+                instance.report_runless_asset_event(
+                    dg.AssetMaterialization(key, partition=f"2024-12-{day:02d}")
+                )
         time.sleep(0.01)
         report = sources / "ads" / "meta_ads" / "2024-12-07.csv"
         report.write_bytes(report.read_bytes())  # rewritten after the load, before the daemon started

@@ -64,13 +64,19 @@ def weakness_recovery(cfg: Config, suggestions: pd.DataFrame) -> dict:
             continue
         with_weakness += 1
         rule, step = EXPECTED[weakness]
-        hits.append(rep in top.index and top.loc[rep, "rule_id"] == rule and (not step or top.loc[rep, "step"] == step))
+        hits.append(
+            rep in top.index
+            and top.loc[rep, "rule_id"] == rule
+            and (not step or top.loc[rep, "step"] == step)
+        )
     return {
         "reps_with_weakness": with_weakness,
         "named_as_top": float(np.mean(hits)) if hits else float("nan"),
         "reps_without": without,
         "nothing_material": float(np.mean(quiet)) if quiet else float("nan"),
-        "top_by_rep": {rep: (top.loc[rep, "rule_id"], top.loc[rep, "step"]) if rep in top.index else None
-                       for rep in planted_by_rep},
+        "top_by_rep": {
+            rep: (top.loc[rep, "rule_id"], top.loc[rep, "step"]) if rep in top.index else None
+            for rep in planted_by_rep
+        },
         "planted": planted_by_rep,
     }

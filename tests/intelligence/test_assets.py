@@ -23,8 +23,10 @@ def _write_features(path, leads: pd.DataFrame) -> None:
     with duckdb.connect(str(path)) as con:
         con.execute("create schema if not exists features")
         con.execute("create or replace table features.feat_leads as select * from leads")
-        for table, cols in (("feat_accounts", "account_id varchar, rep_id varchar"),
-                            ("feat_deals", "deal_id varchar, rep_id varchar, stage varchar")):
+        for table, cols in (
+            ("feat_accounts", "account_id varchar, rep_id varchar"),
+            ("feat_deals", "deal_id varchar, rep_id varchar, stage varchar"),
+        ):
             con.execute(
                 f"create or replace table features.{table} ({cols}, scoring_date date, is_current boolean, "
                 "label_complete boolean, label boolean, horizon_days integer)"
@@ -34,7 +36,9 @@ def _write_features(path, leads: pd.DataFrame) -> None:
 def _materialize(path, models_dir):
     assets = [build_model_asset(s, models_dir) for s in SPECS] + [build_score_asset(s) for s in SPECS]
     assets.append(build_priority_assets())
-    return dg.materialize(assets, resources={"warehouse": WarehouseResource(path=str(path))}, raise_on_error=False)
+    return dg.materialize(
+        assets, resources={"warehouse": WarehouseResource(path=str(path))}, raise_on_error=False
+    )
 
 
 def _table(path, sql: str) -> pd.DataFrame:
@@ -49,14 +53,22 @@ def runs(tmp_path_factory):
     path, models = root / "warehouse.duckdb", root / "models"
     out = {}
     _write_features(path, lead_rows())
-    out["good"] = (_materialize(path, models), _table(path, "select * from marts.score_leads"),
-                   _table(path, "select * from marts.score_status order by score"))
+    out["good"] = (
+        _materialize(path, models),
+        _table(path, "select * from marts.score_leads"),
+        _table(path, "select * from marts.score_status order by score"),
+    )
     _write_features(path, lead_rows(seed=2, baseline_is_truth=True))
     out["worse"] = (_materialize(path, models), _table(path, "select * from marts.score_leads"), None)
     _write_features(path, lead_rows(seed=3).assign(label=False))
-    out["one_class"] = (_materialize(path, models), _table(path, "select * from marts.score_leads"),
-                        _table(path, "select * from marts.score_status order by score"))
-    out["registry"] = _table(path, "select score, version, state from intelligence.models order by trained_at")
+    out["one_class"] = (
+        _materialize(path, models),
+        _table(path, "select * from marts.score_leads"),
+        _table(path, "select * from marts.score_status order by score"),
+    )
+    out["registry"] = _table(
+        path, "select score, version, state from intelligence.models order by trained_at"
+    )
     out["models_dir"] = models
     return out
 

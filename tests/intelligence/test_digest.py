@@ -13,36 +13,72 @@ from dagster_project.environment import settings
 from dagster_project.mail import send_message
 from tests.support.smtp_sink import SmtpSink
 
-USERS = pd.DataFrame({
-    "rep_id": ["u_ann", "u_bob", "u_cid", "u_mgr", "u_old"],
-    "email": ["ann@example.test", "bob@example.test", "cid@example.test", "mgr@example.test", "old@example.test"],
-    "full_name": ["Ann", "Bob", "Cid", "Meg", "Old"],
-    "role": ["rep", "rep", "rep", "manager", "rep"],
-    "manager_id": ["u_mgr", "u_mgr", "u_other", None, "u_mgr"],
-    "is_active": [True, True, True, True, False],
-})
+USERS = pd.DataFrame(
+    {
+        "rep_id": ["u_ann", "u_bob", "u_cid", "u_mgr", "u_old"],
+        "email": [
+            "ann@example.test",
+            "bob@example.test",
+            "cid@example.test",
+            "mgr@example.test",
+            "old@example.test",
+        ],
+        "full_name": ["Ann", "Bob", "Cid", "Meg", "Old"],
+        "role": ["rep", "rep", "rep", "manager", "rep"],
+        "manager_id": ["u_mgr", "u_mgr", "u_other", None, "u_mgr"],
+        "is_active": [True, True, True, True, False],
+    }
+)
 
 
 def _snapshot(path, users: pd.DataFrame) -> None:
     reps = ["u_ann", "u_bob", "u_cid", "u_old"]
-    priorities = pd.DataFrame({  # noqa: F841 - read by DuckDB
-        "priority_rank": [1, 2, 1, 1, 1], "rep_id": ["u_ann", "u_ann", "u_bob", "u_cid", "u_old"],
-        "item_type": ["account", "deal", "lead", "account", "deal"],
-        "item_id": ["ACC-ANN-1", "DEAL-ANN-2", "LEAD-BOB-1", "ACC-CID-1", "DEAL-OLD-1"],
-        "probability": [0.8, 0.5, 0.3, 0.9, 0.4], "expected_value": [900.0, 500.0, 300.0, 950.0, 10.0],
-        "reason_1": ["↑ no order for 41 days, usually orders every 30"] * 5,
-    })
-    suggestions = pd.DataFrame({  # noqa: F841
-        "rep_id": ["u_ann", "u_ann", "u_bob", "u_cid"], "suggestion_rank": [1, 2, 1, 1],
-        "suggestion": ["ANN-TOP: new leads wait 3.2 days", "ANN-SECOND", "BOB-TOP: few meetings", "CID-TOP"],
-        "evidence": ["e"] * 4, "revenue_at_stake_usd": [10.0, 5.0, 7.0, 9.0], "records": ["L-1", "", "D-9", ""],
-    })
-    kpis = pd.DataFrame({  # noqa: F841
-        "scope_level": "rep", "scope_id": reps, "period_grain": "month", "period_start": date(2026, 11, 1),
-        "kpi_label": "Revenue", "kpi_value": [111.0, 222.0, 333.0, 444.0], "target_value": 100.0,
-        "status": "on_track",
-    })
+    priorities = pd.DataFrame(
+        {
+            "priority_rank": [1, 2, 1, 1, 1],
+            "rep_id": ["u_ann", "u_ann", "u_bob", "u_cid", "u_old"],
+            "item_type": ["account", "deal", "lead", "account", "deal"],
+            "item_id": ["ACC-ANN-1", "DEAL-ANN-2", "LEAD-BOB-1", "ACC-CID-1", "DEAL-OLD-1"],
+            "probability": [0.8, 0.5, 0.3, 0.9, 0.4],
+            "expected_value": [900.0, 500.0, 300.0, 950.0, 10.0],
+            "reason_1": ["↑ no order for 41 days, usually orders every 30"] * 5,
+        }
+    )
+    suggestions = pd.DataFrame(
+        {
+            "rep_id": ["u_ann", "u_ann", "u_bob", "u_cid"],
+            "suggestion_rank": [1, 2, 1, 1],
+            "suggestion": [
+                "ANN-TOP: new leads wait 3.2 days",
+                "ANN-SECOND",
+                "BOB-TOP: few meetings",
+                "CID-TOP",
+            ],
+            "evidence": ["e"] * 4,
+            "revenue_at_stake_usd": [10.0, 5.0, 7.0, 9.0],
+            "records": ["L-1", "", "D-9", ""],
+        }
+    )
+    kpis = pd.DataFrame(
+        {
+            "scope_level": "rep",
+            "scope_id": reps,
+            "period_grain": "month",
+            "period_start": date(2026, 11, 1),
+            "kpi_label": "Revenue",
+            "kpi_value": [111.0, 222.0, 333.0, 444.0],
+            "target_value": 100.0,
+            "status": "on_track",
+        }
+    )
     with duckdb.connect(str(path)) as con:
+        for name, frame in {
+            "users": users,
+            "priorities": priorities,
+            "suggestions": suggestions,
+            "kpis": kpis,
+        }.items():
+            con.register(name, frame)
         con.execute("create schema marts")
         con.execute("create table marts.dim_reps as select * from users")
         con.execute("create table marts.rep_priority_list as select * from priorities")
@@ -84,8 +120,23 @@ def test_a_managers_digest_holds_their_team_and_each_reps_top_suggestion_only(ma
 
 
 def test_a_new_rep_in_the_directory_gets_a_digest_without_any_file_edited(tmp_path):
-    users = pd.concat([USERS, pd.DataFrame([{"rep_id": "u_new", "email": "new@example.test", "full_name": "New",
-                                              "role": "rep", "manager_id": "u_mgr", "is_active": True}])])
+    users = pd.concat(
+        [
+            USERS,
+            pd.DataFrame(
+                [
+                    {
+                        "rep_id": "u_new",
+                        "email": "new@example.test",
+                        "full_name": "New",
+                        "role": "rep",
+                        "manager_id": "u_mgr",
+                        "is_active": True,
+                    }
+                ]
+            ),
+        ]
+    )
     path = tmp_path / "serving.duckdb"
     _snapshot(path, users)
     sent = send_digests(path, lambda message: None)

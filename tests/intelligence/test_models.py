@@ -51,7 +51,10 @@ def test_a_model_that_cannot_beat_its_baseline_is_not_approved():
     ("change", "message"),
     [
         (lambda r: r.assign(label=False), "positive"),
-        (lambda r: r[r["scoring_date"] >= r["scoring_date"].max() - np.timedelta64(35, "D")], "labelled rows"),
+        (
+            lambda r: r[r["scoring_date"] >= r["scoring_date"].max() - np.timedelta64(35, "D")],
+            "labelled rows",
+        ),
     ],
 )
 def test_one_class_or_too_little_history_is_not_enough_data(change, message):

@@ -25,8 +25,11 @@ def warehouse(tmp_path_factory):
     writer.generate(root / "sources", CFG)
     path = load_raw(root / "sources", root / "data", CFG.start, CFG.last_day)
     run_dbt(["seed"], warehouse=path, target_path=root / "target")
-    run_dbt(["run", "--select", "+feat_accounts", "+feat_leads", "+feat_deals", "+rep_analysis"], warehouse=path,
-            target_path=root / "target")
+    run_dbt(
+        ["run", "--select", "+feat_accounts", "+feat_leads", "+feat_deals", "+rep_analysis"],
+        warehouse=path,
+        target_path=root / "target",
+    )
     return path
 
 

@@ -25,8 +25,12 @@ def _rows(path, table: str, day) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def past_date(features_warehouse):
     with duckdb.connect(str(features_warehouse), read_only=True) as con:
-        days = [r[0] for r in con.execute(
-            "select scoring_date from features.feat_scoring_dates where not is_current order by 1").fetchall()]
+        days = [
+            r[0]
+            for r in con.execute(
+                "select scoring_date from features.feat_scoring_dates where not is_current order by 1"
+            ).fetchall()
+        ]
     assert len(days) >= 3, "the fixture must span several scoring dates"
     return days[len(days) // 2]
 
@@ -46,7 +50,12 @@ def rewritten_warehouse(tmp_path_factory, raw_tables, past_date):
         if name.startswith("ref_") or "_partition_date" not in frame:
             continue
         later = pd.to_datetime(frame["_partition_date"]) >= pd.Timestamp(past_date)
-        for col, value in (("amount", None), ("stage", "lost"), ("status", "cancelled"), ("line_amount", None)):
+        for col, value in (
+            ("amount", None),
+            ("stage", "lost"),
+            ("status", "cancelled"),
+            ("line_amount", None),
+        ):
             if col in frame:
                 frame.loc[later, col] = frame.loc[later, col] * 3 if value is None else value
     path = tmp_path_factory.mktemp("feat-rewritten") / "warehouse.duckdb"
@@ -64,14 +73,19 @@ def test_later_loads_do_not_change_a_past_dates_features(features_warehouse, cut
 def test_rewriting_later_records_does_not_change_a_past_dates_features(
     features_warehouse, rewritten_warehouse, past_date, table
 ):
-    full, rewritten = _rows(features_warehouse, table, past_date), _rows(rewritten_warehouse, table, past_date)
+    full, rewritten = (
+        _rows(features_warehouse, table, past_date),
+        _rows(rewritten_warehouse, table, past_date),
+    )
     pd.testing.assert_frame_equal(full, rewritten, check_dtype=False)
 
 
 def test_labels_do_come_from_the_later_window(features_warehouse, cut_warehouse, past_date):
     """The comparison above is not vacuous: the same rows' labels differ once the later data is missing."""
-    with duckdb.connect(str(features_warehouse), read_only=True) as full, \
-            duckdb.connect(str(cut_warehouse), read_only=True) as cut:
+    with (
+        duckdb.connect(str(features_warehouse), read_only=True) as full,
+        duckdb.connect(str(cut_warehouse), read_only=True) as cut,
+    ):
         sql = "select count(*) filter (where label) from features.feat_accounts where scoring_date = ?"
         assert full.execute(sql, [past_date]).fetchone()[0] > 0
         assert cut.execute(sql, [past_date]).fetchone()[0] == 0

@@ -20,20 +20,46 @@ def _analysis() -> pd.DataFrame:
         ("r3", "stage_conversion", "pitch", "higher", 0.20, 0.75, 4, 9_000.0),  # too few cases
         ("r4", "activity_share", "visit", "higher", 0.02, 0.15, 80, 12_000.0),
     ]
-    frame = pd.DataFrame(rows, columns=["rep_id", "metric", "step", "better", "rep_value", "team_median",
-                                        "sample_size", "revenue_at_stake_usd"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "rep_id",
+            "metric",
+            "step",
+            "better",
+            "rep_value",
+            "team_median",
+            "sample_size",
+            "revenue_at_stake_usd",
+        ],
+    )
     return frame.assign(period_start=date(2026, 6, 1), period_end=date(2026, 12, 1), reps_in_median=10)
 
 
 @pytest.fixture(scope="module")
 def suggestions():
-    leads = pd.DataFrame({"lead_id": ["L1", "L2", "L3"], "rep_id": ["r1", "r1", "r2"],
-                          "is_touched": [False, True, False], "age_days": [3.0, 1.0, 2.0]})
-    deals = pd.DataFrame({"deal_id": ["D1", "D2", "D3", "D4"], "rep_id": ["r2", "r2", "r4", "r4"],
-                          "stage": ["pitch", "pitch", "close", "pitch"], "days_in_stage": [40.0, 2.0, 5.0, 3.0],
-                          "activities_30d": [1, 0, 0, 2], "amount_usd": [10.0, 20.0, 30.0, 5.0],
-                          "channel": ["x"] * 4})
-    accounts = pd.DataFrame({"account_id": ["A1", "A2"], "rep_id": ["r1", "r1"], "expected_value": [5.0, 9.0]})
+    leads = pd.DataFrame(
+        {
+            "lead_id": ["L1", "L2", "L3"],
+            "rep_id": ["r1", "r1", "r2"],
+            "is_touched": [False, True, False],
+            "age_days": [3.0, 1.0, 2.0],
+        }
+    )
+    deals = pd.DataFrame(
+        {
+            "deal_id": ["D1", "D2", "D3", "D4"],
+            "rep_id": ["r2", "r2", "r4", "r4"],
+            "stage": ["pitch", "pitch", "close", "pitch"],
+            "days_in_stage": [40.0, 2.0, 5.0, 3.0],
+            "activities_30d": [1, 0, 0, 2],
+            "amount_usd": [10.0, 20.0, 30.0, 5.0],
+            "channel": ["x"] * 4,
+        }
+    )
+    accounts = pd.DataFrame(
+        {"account_id": ["A1", "A2"], "rep_id": ["r1", "r1"], "expected_value": [5.0, 9.0]}
+    )
     rules, call_first = load_rules()
     return suggest(_analysis(), leads, deals, accounts, rules, call_first)
 

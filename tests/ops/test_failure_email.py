@@ -13,7 +13,9 @@ from dagster_project.warehouse import WarehouseResource
 from tests.support.smtp_sink import SmtpSink
 
 
-def test_forced_failure_sends_the_failed_step_and_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forced_failure_sends_the_failed_step_and_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     not_a_database = tmp_path / "warehouse-is-a-directory"
     not_a_database.mkdir()
     asset = build_serving_asset([], tmp_path / "serving.duckdb")

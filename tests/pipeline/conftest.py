@@ -51,15 +51,19 @@ class Stack:
         return self.root / "data" / "warehouse" / "serving.duckdb"
 
     def kpi(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([KPI, *args], env=self.env, cwd=REPO, capture_output=True, text=True, timeout=900,
-                                check=False)
+        result = subprocess.run(
+            [KPI, *args], env=self.env, cwd=REPO, capture_output=True, text=True, timeout=900, check=False
+        )
         if check and result.returncode != 0:
-            raise AssertionError(f"kpi {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+            raise AssertionError(
+                f"kpi {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+            )
         return result
 
     def popen(self, *args: str, log: Path) -> subprocess.Popen:
-        return subprocess.Popen([KPI, *args], env=self.env, cwd=REPO, stdout=open(log, "w"),
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [KPI, *args], env=self.env, cwd=REPO, stdout=open(log, "w"), stderr=subprocess.STDOUT
+        )
 
     def copy(self, target: Path) -> "Stack":
         shutil.copytree(self.root, target, symlinks=True)
@@ -84,8 +88,10 @@ class MartState:
             isinstance(other, MartState)
             and (self.rows, self.exact_hash) == (other.rows, other.exact_hash)
             and len(self.float_sums) == len(other.float_sums)
-            and all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
-                    for a, b in zip(self.float_sums, other.float_sums, strict=True))
+            and all(
+                math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+                for a, b in zip(self.float_sums, other.float_sums, strict=True)
+            )
         )
 
 
@@ -96,9 +102,12 @@ RUN_STAMPS = ("loaded_at", "_loaded_at", "_load_id", "built_at", "scored_at", "l
 def mart_checksums(warehouse: Path) -> dict[str, MartState]:
     """Every mart's row count, hash of its exact columns and sums of its float columns (load lineage excluded)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [t for (t,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-        ).fetchall()]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
         states = {}
         for table in tables:
             columns = con.execute(

@@ -41,7 +41,9 @@ def test_sigkill_leaves_the_snapshot_intact_and_the_next_run_converges(
     else:
         folder = stack.serving.parent
         _kill_when(process, lambda: any(folder.glob(f".{stack.serving.name}.*.tmp")), timeout=900)
-    assert file_digest(stack.serving) == serving_before, "a killed build must not touch the published snapshot"
+    assert file_digest(stack.serving) == serving_before, (
+        "a killed build must not touch the published snapshot"
+    )
 
     stack.kpi("backfill", *RANGE)
 

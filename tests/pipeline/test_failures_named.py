@@ -24,7 +24,9 @@ def _private(built: Stack, tmp_path: Path) -> Stack:
 
 
 def _kpi(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([KPI, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=900, check=False)
+    return subprocess.run(
+        [KPI, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=900, check=False
+    )
 
 
 def test_a_bad_date_is_a_usage_error(built: Stack) -> None:
@@ -37,7 +39,9 @@ def test_a_bad_date_is_a_usage_error(built: Stack) -> None:
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_a_missing_reference_file_fails_naming_it_and_keeps_the_snapshot(built: Stack, tmp_path: Path) -> None:
+def test_a_missing_reference_file_fails_naming_it_and_keeps_the_snapshot(
+    built: Stack, tmp_path: Path
+) -> None:
     stack = _private(built, tmp_path)
     before = file_digest(stack.serving)
     (stack.sources / "reference" / "fx_rates.csv").unlink()
@@ -45,7 +49,7 @@ def test_a_missing_reference_file_fails_naming_it_and_keeps_the_snapshot(built: 
     result = stack.kpi("backfill", "--start", DAY, "--end", DAY, check=False)
 
     assert result.returncode == 1
-    summary = result.stdout[result.stdout.index("FAILED (run"):]
+    summary = result.stdout[result.stdout.index("FAILED (run") :]
     assert "FAILED step" in summary and "reference/fx_rates.csv" in summary and "KPI_SOURCES_DIR" in summary
     assert "the serving snapshot was NOT published" in summary
     assert file_digest(stack.serving) == before
@@ -59,7 +63,7 @@ def test_a_corrupt_warehouse_says_how_to_rebuild_and_rebuild_works(built: Stack,
     result = stack.kpi("backfill", "--start", START.isoformat(), "--end", last, check=False)
 
     assert result.returncode == 1
-    summary = result.stdout[result.stdout.index("FAILED (run"):]
+    summary = result.stdout[result.stdout.index("FAILED (run") :]
     assert str(stack.warehouse) in summary and "kpi build --rebuild" in summary
 
     rebuilt = stack.kpi("build", "--rebuild", "--end", last)
@@ -80,7 +84,7 @@ def test_a_day_whose_rows_are_all_quarantined_blocks_the_publish_naming_the_reas
     result = stack.kpi("backfill", "--start", DAY, "--end", DAY, check=False)
 
     assert result.returncode == 1
-    summary = result.stdout[result.stdout.index("FAILED (run"):]
+    summary = result.stdout[result.stdout.index("FAILED (run") :]
     assert "BLOCKED by check raw/crm_leads · quarantine_share" in summary
     assert f"raw.crm_leads on {DAY}" in summary and "missing required field: status" in summary
     assert f"crm/leads/date={DAY}/part-000.jsonl:1" in summary, "a sample row with its file and line"

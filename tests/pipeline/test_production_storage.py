@@ -38,9 +38,11 @@ def test_full_build_with_dagster_storage_in_postgres(
     with engine.connect() as conn:
         runs = conn.execute(sa.text("select status from runs")).scalars().all()
         run_id = conn.execute(sa.text("select run_id from runs")).scalar()
-        materialized = conn.execute(sa.text(
-            "select count(distinct asset_key) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'"
-        )).scalar()
+        materialized = conn.execute(
+            sa.text(
+                "select count(distinct asset_key) from event_logs where dagster_event_type = 'ASSET_MATERIALIZATION'"
+            )
+        ).scalar()
     engine.dispose()
     assert runs == ["SUCCESS"]
     assert materialized >= 60, "raw, staging, intermediate, marts and serving assets recorded in PostgreSQL"

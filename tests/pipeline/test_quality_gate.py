@@ -14,23 +14,33 @@ DAY = "2025-02-10"
 
 def _failed_checks(stack: Stack) -> set[tuple[str, str]]:
     with duckdb.connect(str(stack.warehouse), read_only=True) as con:
-        return set(con.execute(
-            "select asset_key, check_name from health.check_results where not passed and blocking "
-            "and run_id = (select run_id from health.check_results order by checked_at desc limit 1)"
-        ).fetchall())
+        return set(
+            con.execute(
+                "select asset_key, check_name from health.check_results where not passed and blocking "
+                "and run_id = (select run_id from health.check_results order by checked_at desc limit 1)"
+            ).fetchall()
+        )
 
 
 def test_a_good_build_publishes_a_snapshot_with_health_tables(built: Stack) -> None:
     with duckdb.connect(str(built.serving), read_only=True) as con:
-        info = con.execute("select partition_start, partition_end, checks_failed from health.build_info").fetchone()
+        info = con.execute(
+            "select partition_start, partition_end, checks_failed from health.build_info"
+        ).fetchone()
         assert info[:2] == ("2024-12-01", "2025-02-28")
-        marts = {t for (t,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        marts = {
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
         assert {"fct_orders", "kpi_monthly", "kpi_scorecard"} <= marts
         assert con.execute("select count(*) from health.source_freshness").fetchone()[0] >= 14
 
 
-def test_ten_times_the_volume_fails_the_blocking_check_and_keeps_the_snapshot(built: Stack, tmp_path: Path) -> None:
+def test_ten_times_the_volume_fails_the_blocking_check_and_keeps_the_snapshot(
+    built: Stack, tmp_path: Path
+) -> None:
     stack = built.copy(tmp_path / "stack")
     sources = tmp_path / "sources"
     import shutil
@@ -59,7 +69,9 @@ def test_negative_amounts_in_raw_fail_the_blocking_check(built: Stack, tmp_path:
     before = file_digest(stack.serving)
     # A loader bug that let negative lines through: checks must stop them before the marts are published.
     with duckdb.connect(str(stack.warehouse)) as con:
-        con.execute(f"update raw.orders_order_lines set line_amount = -line_amount where _partition_date = '{DAY}'")
+        con.execute(
+            f"update raw.orders_order_lines set line_amount = -line_amount where _partition_date = '{DAY}'"
+        )
     result = stack.kpi("check", "--start", DAY, "--end", DAY, check=False)
     assert result.returncode != 0
     assert ("raw/orders_order_lines", "values") in _failed_checks(stack)

@@ -31,8 +31,11 @@ def warehouse(data_dir, tmp_path) -> WarehouseResource:
 def loaded_asset(key: Sequence[str], partitioned: bool = True) -> dg.AssetsDefinition:
     """An asset whose data the fixture already wrote (a stand-in for the ingest step that loads it)."""
 
-    @dg.asset(key=list(key), partitions_def=daily_partitions() if partitioned else None,
-              backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None)
+    @dg.asset(
+        key=list(key),
+        partitions_def=daily_partitions() if partitioned else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
+    )
     def _loaded() -> None:
         return None
 
@@ -42,8 +45,12 @@ def loaded_asset(key: Sequence[str], partitioned: bool = True) -> dg.AssetsDefin
 def downstream_of(keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     """A partitioned asset standing for the marts that must not build on bad raw data."""
 
-    @dg.asset(key=["marts", "downstream"], deps=list(keys), partitions_def=daily_partitions(),
-              backfill_policy=dg.BackfillPolicy.single_run())
+    @dg.asset(
+        key=["marts", "downstream"],
+        deps=list(keys),
+        partitions_def=daily_partitions(),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+    )
     def _downstream() -> None:
         return None
 
@@ -62,11 +69,17 @@ def run_with_checks(
     checks = build_defs([dg.Definitions(assets=assets)]).asset_checks
     if with_downstream:
         assets.append(downstream_of([dg.AssetKey(list(k)) for k in keys]))
-    defs = dg.Definitions(assets=assets, asset_checks=list(checks), resources={"warehouse": warehouse},
-                          executor=dg.in_process_executor)
+    defs = dg.Definitions(
+        assets=assets,
+        asset_checks=list(checks),
+        resources={"warehouse": warehouse},
+        executor=dg.in_process_executor,
+    )
     job = defs.resolve_implicit_global_asset_job_def()
-    tags = {"dagster/asset_partition_range_start": first_day,
-            "dagster/asset_partition_range_end": last_day or first_day}
+    tags = {
+        "dagster/asset_partition_range_start": first_day,
+        "dagster/asset_partition_range_end": last_day or first_day,
+    }
     return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), tags=tags, raise_on_error=False)
 
 

@@ -11,24 +11,32 @@ import pandas as pd
 
 START = date(2024, 12, 1)
 DAYS = 21
-LINEAGE_DDL = "_partition_date date, _source varchar, _source_line bigint, _load_id varchar, _loaded_at timestamp"
+LINEAGE_DDL = (
+    "_partition_date date, _source varchar, _source_line bigint, _load_id varchar, _loaded_at timestamp"
+)
 
 DDL = {
     "orders_orders": "id bigint, order_number varchar, customer_id bigint, crm_deal_id varchar, status varchar, "
-                     "currency varchar, ordered_at timestamp, created_at timestamp, updated_at timestamp",
+    "currency varchar, ordered_at timestamp, created_at timestamp, updated_at timestamp",
     "orders_order_lines": "id bigint, order_id bigint, product_id bigint, quantity bigint, unit_price double, "
-                          "discount double, line_amount double, updated_at timestamp",
+    "discount double, line_amount double, updated_at timestamp",
     "orders_refunds": "id bigint, order_id bigint, amount double, reason varchar, refunded_at timestamp, "
-                      "updated_at timestamp",
+    "updated_at timestamp",
     "ref_fx_rates": "date date, currency varchar, rate_to_usd double",
     "ads_google_ads": "day date, campaign_id varchar, campaign varchar, impressions bigint, clicks bigint, "
-                      "cost_micros bigint, conversions double, currency varchar",
+    "cost_micros bigint, conversions double, currency varchar",
 }
 
 
 def _lineage(row: dict, day: date, source: str, line: int | None) -> dict:
-    return {**row, "_partition_date": day, "_source": source, "_source_line": line, "_load_id": "fixture",
-            "_loaded_at": datetime.combine(day + timedelta(days=1), datetime.min.time()) + timedelta(hours=1)}
+    return {
+        **row,
+        "_partition_date": day,
+        "_source": source,
+        "_source_line": line,
+        "_load_id": "fixture",
+        "_loaded_at": datetime.combine(day + timedelta(days=1), datetime.min.time()) + timedelta(hours=1),
+    }
 
 
 def raw_tables(seed: int = 5) -> dict[str, pd.DataFrame]:
@@ -42,51 +50,117 @@ def raw_tables(seed: int = 5) -> dict[str, pd.DataFrame]:
         # EUR is missing on day 4: the rate of day 3 carries forward
         for currency, rate in (("USD", 1.0), ("EUR", round(1.04 + 0.003 * offset, 4)), ("RUB", 0.0105)):
             if not (currency == "EUR" and offset == 4):
-                rows["ref_fx_rates"].append(_lineage({"date": day, "currency": currency, "rate_to_usd": rate},
-                                                     START, "reference/fx_rates.csv", len(rows["ref_fx_rates"]) + 2))
-        for n, (cid, name) in enumerate((("111", "search_brand"), ("222", "display_retarget"), ("333", "social_x"))):
+                rows["ref_fx_rates"].append(
+                    _lineage(
+                        {"date": day, "currency": currency, "rate_to_usd": rate},
+                        START,
+                        "reference/fx_rates.csv",
+                        len(rows["ref_fx_rates"]) + 2,
+                    )
+                )
+        for n, (cid, name) in enumerate(
+            (("111", "search_brand"), ("222", "display_retarget"), ("333", "social_x"))
+        ):
             imp = rnd.randint(500, 900)
-            rows["ads_google_ads"].append(_lineage(
-                {"day": day, "campaign_id": cid, "campaign": name, "impressions": imp, "clicks": rnd.randint(5, 50),
-                 "cost_micros": rnd.randint(5, 60) * 1_000_000, "conversions": float(rnd.randint(0, 3)),
-                 "currency": "USD"}, day, f"ads/google_ads/{day}.csv", n + 2))
+            rows["ads_google_ads"].append(
+                _lineage(
+                    {
+                        "day": day,
+                        "campaign_id": cid,
+                        "campaign": name,
+                        "impressions": imp,
+                        "clicks": rnd.randint(5, 50),
+                        "cost_micros": rnd.randint(5, 60) * 1_000_000,
+                        "conversions": float(rnd.randint(0, 3)),
+                        "currency": "USD",
+                    },
+                    day,
+                    f"ads/google_ads/{day}.csv",
+                    n + 2,
+                )
+            )
         for n in range(rnd.randint(7, 9)):
             order_id += 1
             ordered = at(8 + n, rnd.randint(0, 59))
             currency = "EUR" if order_id % 3 == 0 else "USD"
             status = "cancelled" if order_id % 10 == 0 else "paid"
-            order = {"id": order_id, "order_number": f"SO-{order_id:05d}", "customer_id": 1 + order_id % 12,
-                     "crm_deal_id": None, "status": "pending", "currency": currency, "ordered_at": ordered,
-                     "created_at": ordered, "updated_at": ordered}
+            order = {
+                "id": order_id,
+                "order_number": f"SO-{order_id:05d}",
+                "customer_id": 1 + order_id % 12,
+                "crm_deal_id": None,
+                "status": "pending",
+                "currency": currency,
+                "ordered_at": ordered,
+                "created_at": ordered,
+                "updated_at": ordered,
+            }
             rows["orders_orders"].append(_lineage(order, day, "orders:orders", None))
             # most orders are paid (or cancelled) two days later: a newer version in a later partition
             later = day + timedelta(days=2)
             if offset + 2 < DAYS:
-                rows["orders_orders"].append(_lineage(
-                    {**order, "status": status, "updated_at": at(7, 30, later)}, later, "orders:orders", None))
+                rows["orders_orders"].append(
+                    _lineage(
+                        {**order, "status": status, "updated_at": at(7, 30, later)},
+                        later,
+                        "orders:orders",
+                        None,
+                    )
+                )
             for _ in range(rnd.randint(1, 2)):
                 line_id += 1
-                qty, price, disc = rnd.randint(1, 4), float(rnd.choice([19.99, 49.5, 120.0])), rnd.choice([0, 0.1])
-                rows["orders_order_lines"].append(_lineage(
-                    {"id": line_id, "order_id": order_id, "product_id": 1, "quantity": qty, "unit_price": price,
-                     "discount": float(disc), "line_amount": round(qty * price * (1 - disc), 2),
-                     "updated_at": ordered}, day, "orders:order_lines", None))
+                qty, price, disc = (
+                    rnd.randint(1, 4),
+                    float(rnd.choice([19.99, 49.5, 120.0])),
+                    rnd.choice([0, 0.1]),
+                )
+                rows["orders_order_lines"].append(
+                    _lineage(
+                        {
+                            "id": line_id,
+                            "order_id": order_id,
+                            "product_id": 1,
+                            "quantity": qty,
+                            "unit_price": price,
+                            "discount": float(disc),
+                            "line_amount": round(qty * price * (1 - disc), 2),
+                            "updated_at": ordered,
+                        },
+                        day,
+                        "orders:order_lines",
+                        None,
+                    )
+                )
             if order_id % 7 == 0 and offset + 3 < DAYS:
                 refund_id += 1
                 refunded = at(10, 0, day + timedelta(days=3))
-                rows["orders_refunds"].append(_lineage(
-                    {"id": refund_id, "order_id": order_id, "amount": 10.0, "reason": "damaged",
-                     "refunded_at": refunded, "updated_at": refunded}, day + timedelta(days=3), "orders:refunds",
-                    None))
+                rows["orders_refunds"].append(
+                    _lineage(
+                        {
+                            "id": refund_id,
+                            "order_id": order_id,
+                            "amount": 10.0,
+                            "reason": "damaged",
+                            "refunded_at": refunded,
+                            "updated_at": refunded,
+                        },
+                        day + timedelta(days=3),
+                        "orders:refunds",
+                        None,
+                    )
+                )
     return {name: pd.DataFrame(r) for name, r in rows.items()}
 
 
 def fct_orders(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """marts.fct_orders as the dbt model defines it, computed row by row in Python (an independent oracle)."""
+
     def latest(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.sort_values(["updated_at", "_loaded_at"]).groupby("id").tail(1)
 
-    orders, lines, refunds = (latest(tables[t]) for t in ("orders_orders", "orders_order_lines", "orders_refunds"))
+    orders, lines, refunds = (
+        latest(tables[t]) for t in ("orders_orders", "orders_order_lines", "orders_refunds")
+    )
     rates = {(r.currency, r.date): r.rate_to_usd for r in tables["ref_fx_rates"].itertuples()}
 
     def rate(currency: str, day: date) -> float | None:
@@ -102,16 +176,29 @@ def fct_orders(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for o in orders.itertuples():
         order_day = o.ordered_at.date()
         gross = float(lines.loc[lines.order_id == o.id, "line_amount"].sum())
-        refunded = sum(r.amount * rate(o.currency, r.refunded_at.date())
-                       for r in refunds.loc[refunds.order_id == o.id].itertuples())
+        refunded = sum(
+            r.amount * rate(o.currency, r.refunded_at.date())
+            for r in refunds.loc[refunds.order_id == o.id].itertuples()
+        )
         gross_usd = gross * rate(o.currency, order_day)
-        out.append({"order_id": o.id, "order_number": o.order_number, "customer_id": o.customer_id,
-                    "status": o.status, "is_cancelled": o.status == "cancelled", "currency": o.currency,
-                    "ordered_at": o.ordered_at, "order_date": order_day,
-                    "line_count": int((lines.order_id == o.id).sum()), "gross_amount": gross,
-                    "gross_amount_usd": gross_usd, "refunded_amount_usd": refunded,
-                    "net_amount_usd": 0.0 if o.status == "cancelled" else gross_usd - refunded,
-                    "fx_status": "exact"})
+        out.append(
+            {
+                "order_id": o.id,
+                "order_number": o.order_number,
+                "customer_id": o.customer_id,
+                "status": o.status,
+                "is_cancelled": o.status == "cancelled",
+                "currency": o.currency,
+                "ordered_at": o.ordered_at,
+                "order_date": order_day,
+                "line_count": int((lines.order_id == o.id).sum()),
+                "gross_amount": gross,
+                "gross_amount_usd": gross_usd,
+                "refunded_amount_usd": refunded,
+                "net_amount_usd": 0.0 if o.status == "cancelled" else gross_usd - refunded,
+                "fx_status": "exact",
+            }
+        )
     return pd.DataFrame(out)
 
 

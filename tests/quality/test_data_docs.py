@@ -62,9 +62,13 @@ def test_every_result_is_logged_and_a_rerun_appends(warehouse):
         ).fetchall()
     assert len(rows) == 2 * (5 + len(KEYS) * len(SQL_CHECKS))
     assert {r[0] for r in rows} == {first.run_id, second.run_id}
-    refunds = [r for r in rows if r[1] == "raw/orders_refunds" and r[0] == first.run_id and r[2] not in SQL_CHECKS]
-    assert [(r[2], r[3], r[4], r[5]) for r in refunds] == [("schema", "ERROR", True, True),
-                                                           ("values", "ERROR", True, True)]
+    refunds = [
+        r for r in rows if r[1] == "raw/orders_refunds" and r[0] == first.run_id and r[2] not in SQL_CHECKS
+    ]
+    assert [(r[2], r[3], r[4], r[5]) for r in refunds] == [
+        ("schema", "ERROR", True, True),
+        ("values", "ERROR", True, True),
+    ]
     assert {(str(r[6]), str(r[7])) for r in refunds} == {("2024-12-05", "2024-12-06")}
     fx = [r for r in rows if r[1] == "raw/ref_fx_rates"]
     assert {(r[6], r[7]) for r in fx} == {(None, None)}  # unpartitioned: the whole table is checked

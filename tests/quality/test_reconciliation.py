@@ -13,7 +13,9 @@ FIRST, LAST = "2024-12-02", "2024-12-16"
 
 def _reconciliation(warehouse):
     result = run_with_checks(warehouse, [("marts", "fct_orders")], FIRST, LAST)
-    (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.asset_check_key.name == "reconciliation"]
+    (evaluation,) = [
+        e for e in result.get_asset_check_evaluations() if e.asset_check_key.name == "reconciliation"
+    ]
     return evaluation
 
 
@@ -38,13 +40,18 @@ def test_a_cancelled_order_dropped_from_the_mart_is_caught_by_the_count(warehous
         con.execute("delete from marts.fct_orders where order_id = 40")  # cancelled: its net is zero
     evaluation = _reconciliation(warehouse)
     assert not evaluation.passed
-    assert "expect_column_pair_values_to_be_equal(mart_orders)" in evaluation.metadata["failed_expectations"].value
+    assert (
+        "expect_column_pair_values_to_be_equal(mart_orders)"
+        in evaluation.metadata["failed_expectations"].value
+    )
 
 
 def test_a_line_dropped_on_the_raw_side_is_caught(warehouse):
     with duckdb.connect(warehouse.path) as con:
-        con.execute("delete from raw.orders_order_lines where id = (select min(id) from raw.orders_order_lines "
-                    "where _partition_date = '2024-12-05')")
+        con.execute(
+            "delete from raw.orders_order_lines where id = (select min(id) from raw.orders_order_lines "
+            "where _partition_date = '2024-12-05')"
+        )
     assert not _reconciliation(warehouse).passed
 
 
@@ -63,13 +70,17 @@ def test_a_later_refund_and_status_change_are_followed(warehouse):
                               _partition_date + 5 as _partition_date)
             from raw.orders_orders where id = 35 qualify row_number() over (order by updated_at desc) = 1
         """)
-        con.execute("update marts.fct_orders set status = 'cancelled', net_amount_usd = 0 where order_id = 35")
+        con.execute(
+            "update marts.fct_orders set status = 'cancelled', net_amount_usd = 0 where order_id = 35"
+        )
     assert _reconciliation(warehouse).passed
 
 
 def _plausibility(warehouse):
     result = run_with_checks(warehouse, [("marts", "fct_orders")], FIRST, LAST)
-    (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.asset_check_key.name == "plausibility"]
+    (evaluation,) = [
+        e for e in result.get_asset_check_evaluations() if e.asset_check_key.name == "plausibility"
+    ]
     return evaluation
 
 
@@ -77,8 +88,11 @@ def _plausibility(warehouse):
 def test_a_refund_beyond_its_sale_warns_unless_it_is_fx(warehouse, refund_share, plausible):
     """A full refund converted at a later rate may exceed the sale by the FX move; 20 % more is not an FX move."""
     with duckdb.connect(warehouse.path) as con:
-        con.execute("update marts.fct_orders set refunded_amount_usd = gross_amount_usd * ?, "
-                    "net_amount_usd = gross_amount_usd * (1 - ?) where order_id = 33", [refund_share, refund_share])
+        con.execute(
+            "update marts.fct_orders set refunded_amount_usd = gross_amount_usd * ?, "
+            "net_amount_usd = gross_amount_usd * (1 - ?) where order_id = 33",
+            [refund_share, refund_share],
+        )
     evaluation = _plausibility(warehouse)
     assert evaluation.passed is plausible
     assert evaluation.severity == dg.AssetCheckSeverity.WARN

@@ -18,8 +18,19 @@ FIRST, LAST = START.isoformat(), "2025-02-28"
 def dbt_warehouse(tmp_path_factory):
     path = tmp_path_factory.mktemp("dbt") / "warehouse.duckdb"
     write_raw(str(path), build_tables())
-    run_dbt(["build", "--select", "+fct_orders", "--exclude", "resource_type:test", "resource_type:unit_test",
-             "--full-refresh"], warehouse=path, target_path=path.parent / "target")
+    run_dbt(
+        [
+            "build",
+            "--select",
+            "+fct_orders",
+            "--exclude",
+            "resource_type:test",
+            "resource_type:unit_test",
+            "--full-refresh",
+        ],
+        warehouse=path,
+        target_path=path.parent / "target",
+    )
     return path
 
 
@@ -42,13 +53,16 @@ def test_dbt_fct_orders_reconciles_to_the_cent(warehouse):
     with duckdb.connect(warehouse.path) as con:
         orders, cancelled, refunded = con.execute(
             "select count(*), count(*) filter (where is_cancelled), count(*) filter (where refunded_amount_usd > 0) "
-            "from marts.fct_orders").fetchone()
+            "from marts.fct_orders"
+        ).fetchone()
     # the fixture exercises what the reconciliation has to get right
     assert orders > 20 and cancelled > 0 and refunded > 0
 
 
 def test_one_order_deleted_from_the_dbt_mart_fails(warehouse):
     with duckdb.connect(warehouse.path) as con:
-        con.execute("delete from marts.fct_orders where order_id = (select min(order_id) from marts.fct_orders "
-                    "where not is_cancelled and net_amount_usd > 0)")
+        con.execute(
+            "delete from marts.fct_orders where order_id = (select min(order_id) from marts.fct_orders "
+            "where not is_cancelled and net_amount_usd > 0)"
+        )
     assert not _reconciliation(warehouse)["reconciliation"].passed

@@ -41,23 +41,39 @@ def warehouse(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("KPI_ROUTES_WORKERS", "1")
     monkeypatch.setenv("KPI_ROUTES_TIME_LIMIT_S", "0.2")
     # two reps in Lisbon-like coordinates: R1 with a home, R2 whose home was exported as (0, 0)
-    reps = pd.DataFrame({
-        "rep_id": ["R1", "R2", "R3"], "full_name": ["Ana", "Rui", "Gone"], "email": ["a@x", "r@x", "g@x"],
-        "team_id": ["t", "t", "t"], "is_active": [True, True, False],
-        "home_latitude": [38.72, 0.0, 38.7], "home_longitude": [-9.14, 0.0, -9.1],
-        "home_issue": [None, "coordinates at (0, 0)", None],
-    })
-    accounts = pd.DataFrame({
-        "account_id": ["K-1", "K-2", "S-1", "S-2", "S-3", "BAD", "R2-K"],
-        "account_name": ["Key one", "Key two", "Small one", "Small two", "Small three", "No position", "Rui key"],
-        "rep_id": ["R1", "R1", "R1", "R1", "R1", "R1", "R2"],
-        "city": None,
-        "latitude": [38.75, 38.70, 38.73, 38.80, 38.60, None, 38.7],
-        "longitude": [-9.10, -9.20, -9.15, -9.05, -9.30, None, -9.1],
-        "location_issue": [None, None, None, None, None, "missing coordinates", None],
-        "revenue_365d": [2e6, 3e6, 10.0, 0.0, 5.0, 9e6, 5e6],
-        "last_visit_date": [DAY - timedelta(30), None, DAY - timedelta(3), None, None, None, None],
-    })
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["R1", "R2", "R3"],
+            "full_name": ["Ana", "Rui", "Gone"],
+            "email": ["a@x", "r@x", "g@x"],
+            "team_id": ["t", "t", "t"],
+            "is_active": [True, True, False],
+            "home_latitude": [38.72, 0.0, 38.7],
+            "home_longitude": [-9.14, 0.0, -9.1],
+            "home_issue": [None, "coordinates at (0, 0)", None],
+        }
+    )
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["K-1", "K-2", "S-1", "S-2", "S-3", "BAD", "R2-K"],
+            "account_name": [
+                "Key one",
+                "Key two",
+                "Small one",
+                "Small two",
+                "Small three",
+                "No position",
+                "Rui key",
+            ],
+            "rep_id": ["R1", "R1", "R1", "R1", "R1", "R1", "R2"],
+            "city": None,
+            "latitude": [38.75, 38.70, 38.73, 38.80, 38.60, None, 38.7],
+            "longitude": [-9.10, -9.20, -9.15, -9.05, -9.30, None, -9.1],
+            "location_issue": [None, None, None, None, None, "missing coordinates", None],
+            "revenue_365d": [2e6, 3e6, 10.0, 0.0, 5.0, 9e6, 5e6],
+            "last_visit_date": [DAY - timedelta(30), None, DAY - timedelta(3), None, None, None, None],
+        }
+    )
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
     con.register("r", reps)
@@ -93,7 +109,10 @@ def test_without_scores_only_due_accounts_are_planned_and_the_plan_says_so(wareh
     visits = stops[(stops["rep_id"] == "R1") & (stops["stop_type"] == "visit")]
     assert set(visits["account_id"]) == {"K-1", "K-2"}  # key tier, 30 days and never since a visit
     k2 = visits.set_index("account_id").loc["K-2"]
-    assert k2["arrival_at"] <= k2["departure_at"] and k2["departure_at"].hour * 60 + k2["departure_at"].minute <= 14 * 60
+    assert (
+        k2["arrival_at"] <= k2["departure_at"]
+        and k2["departure_at"].hour * 60 + k2["departure_at"].minute <= 14 * 60
+    )
     assert stops[stops["rep_id"] == "R1"]["stop_type"].tolist() == ["start", "visit", "visit", "end"]
     assert r1["km_total"] == pytest.approx(stops[stops["rep_id"] == "R1"]["km_from_previous"].sum(), rel=1e-6)
     assert r1["directions_url"].startswith("https://www.google.com/maps/dir/38.720000,-9.140000/")

@@ -30,33 +30,101 @@ DAY = date(2031, 5, 6)
 
 def _day():
     t = lambda h, m: datetime(2031, 5, 6, h, m)
-    stops = pd.DataFrame([
-        (DAY, "R9", 0, "start", None, "Start", 59.33, 18.06, None, t(8, 10), 0.0, None, None, None, None),
-        (DAY, "R9", 1, "visit", "A1", "Harbour Café", 59.34, 18.10, t(8, 30), t(9, 30), 3.1, None, "A", True,
-         "due: never visited"),
-        (DAY, "R9", 2, "visit", "A2", "Mill & Co; North", 59.36, 18.02, t(9, 45), t(10, 15), 4.0, 250.0, "C",
-         False, "expected value"),
-        (DAY, "R9", 3, "end", None, "End", 59.33, 18.06, t(10, 30), None, 3.9, None, None, None, None),
-    ], columns=["plan_date", "rep_id", "stop_order", "stop_type", "account_id", "account_name", "latitude",
-                "longitude", "arrival_at", "departure_at", "km_from_previous", "value", "tier", "is_due", "reason"])
-    summary = pd.Series({
-        "plan_date": DAY, "rep_id": "R9", "full_name": "Eva Lund", "status": "planned", "visits": 2,
-        "km_total": 11.0, "working_hours": 2.3, "value_basis": "expected value (m1)",
-        "directions_url": "https://www.google.com/maps/dir/59.330000,18.060000/59.340000,18.100000/",
-    })
-    dropped = pd.DataFrame([(DAY, "R9", "A3", "Far Away AB", "A", ("a round trip home → account → home takes 12.0 h, "
-                             "more than the 9.0 working hours"))],
-                           columns=["plan_date", "rep_id", "account_id", "account_name", "tier", "reason"])
+    stops = pd.DataFrame(
+        [
+            (DAY, "R9", 0, "start", None, "Start", 59.33, 18.06, None, t(8, 10), 0.0, None, None, None, None),
+            (
+                DAY,
+                "R9",
+                1,
+                "visit",
+                "A1",
+                "Harbour Café",
+                59.34,
+                18.10,
+                t(8, 30),
+                t(9, 30),
+                3.1,
+                None,
+                "A",
+                True,
+                "due: never visited",
+            ),
+            (
+                DAY,
+                "R9",
+                2,
+                "visit",
+                "A2",
+                "Mill & Co; North",
+                59.36,
+                18.02,
+                t(9, 45),
+                t(10, 15),
+                4.0,
+                250.0,
+                "C",
+                False,
+                "expected value",
+            ),
+            (DAY, "R9", 3, "end", None, "End", 59.33, 18.06, t(10, 30), None, 3.9, None, None, None, None),
+        ],
+        columns=[
+            "plan_date",
+            "rep_id",
+            "stop_order",
+            "stop_type",
+            "account_id",
+            "account_name",
+            "latitude",
+            "longitude",
+            "arrival_at",
+            "departure_at",
+            "km_from_previous",
+            "value",
+            "tier",
+            "is_due",
+            "reason",
+        ],
+    )
+    summary = pd.Series(
+        {
+            "plan_date": DAY,
+            "rep_id": "R9",
+            "full_name": "Eva Lund",
+            "status": "planned",
+            "visits": 2,
+            "km_total": 11.0,
+            "working_hours": 2.3,
+            "value_basis": "expected value (m1)",
+            "directions_url": "https://www.google.com/maps/dir/59.330000,18.060000/59.340000,18.100000/",
+        }
+    )
+    dropped = pd.DataFrame(
+        [
+            (
+                DAY,
+                "R9",
+                "A3",
+                "Far Away AB",
+                "A",
+                ("a round trip home → account → home takes 12.0 h, more than the 9.0 working hours"),
+            )
+        ],
+        columns=["plan_date", "rep_id", "account_id", "account_name", "tier", "reason"],
+    )
     return summary, stops, dropped
 
 
 def _pixels(path: Path, colour: str) -> int:
-    target = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    target = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
     image = Image.open(path).convert("RGB")
     return sum(1 for p in image.getdata() if all(abs(a - b) <= 8 for a, b in zip(p, target)))
 
 
-@pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian's chromium (scripts/install_chromium.sh)")
+@pytest.mark.skipif(
+    not shutil.which("chromium"), reason="needs Debian's chromium (scripts/install_chromium.sh)"
+)
 def test_the_route_map_renders_in_headless_chromium_without_a_reachable_tile_server(tmp_path):
     summary, stops, dropped = _day()
     # a tile server is configured but nothing listens there: the map must still show the route
@@ -65,12 +133,25 @@ def test_the_route_map_renders_in_headless_chromium_without_a_reachable_tile_ser
     html.write_text(f"<!doctype html><html><head><meta charset='utf-8'></head><body>{page}</body></html>")
     shot = tmp_path / "route.png"
     subprocess.run(
-        ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         f"--screenshot={shot}", "--window-size=900,1000", "--virtual-time-budget=3000", html.as_uri()],
-        check=True, capture_output=True, timeout=120,
+        [
+            "chromium",
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            f"--screenshot={shot}",
+            "--window-size=900,1000",
+            "--virtual-time-budget=3000",
+            html.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     assert _pixels(shot, ROUTE_COLOUR) > 300  # the legs between home and the two stops
-    assert _pixels(shot, DUE_COLOUR) > 100 and _pixels(shot, OPTIONAL_COLOUR) > 100  # one due, one optional stop
+    assert (
+        _pixels(shot, DUE_COLOUR) > 100 and _pixels(shot, OPTIONAL_COLOUR) > 100
+    )  # one due, one optional stop
     assert "url('http://127.0.0.1:9/" in page
 
 

@@ -24,7 +24,9 @@ class TableStub(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         type(self).requests.append(self.path)
         parts = url.path.split("/")
-        if parts[1:4] != ["table", "v1", "driving"] or parse_qs(url.query).get("annotations") != ["duration,distance"]:
+        if parts[1:4] != ["table", "v1", "driving"] or parse_qs(url.query).get("annotations") != [
+            "duration,distance"
+        ]:
             return self._send(400, {"code": "InvalidUrl", "message": "bad path"})
         points = [tuple(map(float, p.split(","))) for p in parts[4].split(";")]
         if len(points) > 5:

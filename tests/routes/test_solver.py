@@ -17,8 +17,16 @@ def _instance(seed: int, n: int, must: int, windows: bool):
     lat = 45.0 + rng.normal(0, 0.3, n + 1)
     lon = 9.0 + rng.normal(0, 0.4, n + 1)
     stops = [
-        Stop(f"a{i}", lat[i + 1], lon[i + 1], 45 * 60, float(rng.gamma(2.0, 150.0)), i < must,
-             10 * H if windows and i % 3 == 0 else None, 14 * H if windows and i % 3 == 0 else None)
+        Stop(
+            f"a{i}",
+            lat[i + 1],
+            lon[i + 1],
+            45 * 60,
+            float(rng.gamma(2.0, 150.0)),
+            i < must,
+            10 * H if windows and i % 3 == 0 else None,
+            14 * H if windows and i % 3 == 0 else None,
+        )
         for i in range(n)
     ]
     return Workday(lat[0], lon[0], 8 * H, 17 * H), stops, estimated_matrix(lat, lon, 1.3, 50.0)
@@ -84,5 +92,7 @@ def test_due_visits_beyond_the_working_day_are_dropped_with_a_reason():
 
 
 def test_an_empty_day_is_a_plan_without_visits():
-    plan = solve_day(Workday(45.0, 9.0, 8 * H, 17 * H), [], estimated_matrix([45.0], [9.0], 1.3, 50.0), 0.5, 0.1)
+    plan = solve_day(
+        Workday(45.0, 9.0, 8 * H, 17 * H), [], estimated_matrix([45.0], [9.0], 1.3, 50.0), 0.5, 0.1
+    )
     assert plan.visits == [] and plan.km_total == 0 and plan.status == "no stops"

@@ -24,9 +24,11 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
 
 
 def test_every_relation_is_in_the_snapshot(serving):
-    found = dict(serving.execute(
-        "select table_name, table_type from information_schema.tables where table_schema = ?", [bi.SCHEMA]
-    ).fetchall())
+    found = dict(
+        serving.execute(
+            "select table_name, table_type from information_schema.tables where table_schema = ?", [bi.SCHEMA]
+        ).fetchall()
+    )
     kinds = {"view": "VIEW", "table": "BASE TABLE"}
     assert found == {r.name: kinds[r.materialized] for r in bi.relations()}
 
@@ -34,7 +36,9 @@ def test_every_relation_is_in_the_snapshot(serving):
 def test_funnel_items_are_the_distinct_leads_and_deals_of_each_stage(serving):
     # the fixture's deals all have a stage history: a deal reached a stage when it visited it or a later one (or is
     # in it now), or won
-    direct = _rows(serving, """
+    direct = _rows(
+        serving,
+        """
         select 'Lead', rep_id, channel, count(distinct lead_id) from marts.fct_leads group by all
         union all
         select 'new', rep_id, channel, count(distinct deal_id) from marts.fct_deals where not is_excluded group by all
@@ -53,36 +57,55 @@ def test_funnel_items_are_the_distinct_leads_and_deals_of_each_stage(serving):
         union all
         select 'won', rep_id, channel, count(distinct deal_id) from marts.fct_deals where is_won and not is_excluded
         group by all
-    """)
+    """,
+    )
     assert direct
-    assert _rows(serving, "select stage, rep_id, channel, sum(items) from bi.funnel_stages group by all") == direct
+    assert (
+        _rows(serving, "select stage, rep_id, channel, sum(items) from bi.funnel_stages group by all")
+        == direct
+    )
     methods = serving.execute("select distinct funnel_method from bi.funnel_stages order by 1").fetchall()
     assert methods == [("leads",), ("stage_history",)]
 
 
 def test_team_medians_are_over_every_rep_of_the_team(serving):
-    direct = _rows(serving, """
+    direct = _rows(
+        serving,
+        """
         select m.month_start, r.team_id, median(m.net_revenue_usd), median(m.win_rate_by_count)
         from marts.kpi_monthly as m
         inner join marts.dim_reps as r on m.owner_id = r.rep_id
         where m.owner_level = 'rep' and r.role = 'rep' and r.rep_id <> 'unassigned'
         group by all
-    """)
-    carried = _rows(serving, """
+    """,
+    )
+    carried = _rows(
+        serving,
+        """
         select distinct month_start, team_id, team_median_net_revenue_usd, team_median_win_rate_by_count
         from bi.rep_scorecard
-    """)
+    """,
+    )
     assert carried == direct
     # Every rep row carries its team's figure, so one rep's rows alone still show it.
-    assert serving.execute("select count(*) from bi.rep_scorecard where team_median_net_revenue_usd is null "
-                           "and net_revenue_usd is not null").fetchone()[0] == 0
+    assert (
+        serving.execute(
+            "select count(*) from bi.rep_scorecard where team_median_net_revenue_usd is null "
+            "and net_revenue_usd is not null"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_rep_id_is_set_on_the_rep_rows_of_each_kpi_mart(serving):
-    for view, mart, level in (("kpi_monthly_by_owner", "kpi_monthly", "owner_level"),
-                              ("kpi_scorecard_by_scope", "kpi_scorecard", "scope_level"),
-                              ("kpi_target_attainment_by_owner", "kpi_target_attainment", "owner_level")):
+    for view, mart, level in (
+        ("kpi_monthly_by_owner", "kpi_monthly", "owner_level"),
+        ("kpi_scorecard_by_scope", "kpi_scorecard", "scope_level"),
+        ("kpi_target_attainment_by_owner", "kpi_target_attainment", "owner_level"),
+    ):
         reps = serving.execute(f"select count(*) from marts.{mart} where {level} = 'rep'").fetchone()[0]
         assert reps > 0, mart
         assert serving.execute(f"select count(rep_id), count(*) from bi.{view}").fetchone() == (
-            reps, serving.execute(f"select count(*) from marts.{mart}").fetchone()[0]), view
+            reps,
+            serving.execute(f"select count(*) from marts.{mart}").fetchone()[0],
+        ), view

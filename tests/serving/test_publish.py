@@ -49,8 +49,11 @@ def _warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _write_version(con: duckdb.DuckDBPyConnection, version: int) -> None:
-    con.execute("create or replace table marts.kpi_demo as select range as id, 10 * $v as revenue, $v as version "
-                "from range(100)", {"v": version})
+    con.execute(
+        "create or replace table marts.kpi_demo as select range as id, 10 * $v as revenue, $v as version "
+        "from range(100)",
+        {"v": version},
+    )
 
 
 def test_publish_copies_marts_and_health(tmp_path: Path) -> None:
@@ -89,8 +92,12 @@ def test_readers_see_no_error_during_ten_republishes(tmp_path: Path) -> None:
     publish_snapshot(con, serving, ["marts"], {})
     stop_file = tmp_path / "stop"
     readers = [
-        subprocess.Popen([sys.executable, "-c", READER, str(serving), str(stop_file)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(serving), str(stop_file)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     time.sleep(1.0)
@@ -122,4 +129,5 @@ def test_publish_leaves_no_temp_file_behind(tmp_path: Path) -> None:
         publish_snapshot(con, serving, ["marts", "no_such_schema"], {"bad": "not a frame"})
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".serving")) == []
     assert duckdb.connect(str(serving), read_only=True).execute(
-        "select max(version) from marts.kpi_demo").fetchone() == (1,)
+        "select max(version) from marts.kpi_demo"
+    ).fetchone() == (1,)

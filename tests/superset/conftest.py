@@ -41,7 +41,11 @@ class SupersetServer:
         return (self.secrets_dir / name).read_text().strip()
 
     def client(self, username: str = "admin", password_file: str | None = None) -> SupersetClient:
-        password = (self.secrets_dir / password_file).read_text().strip() if password_file else self.password(username)
+        password = (
+            (self.secrets_dir / password_file).read_text().strip()
+            if password_file
+            else self.password(username)
+        )
         return SupersetClient(self.url, username, password)
 
 
@@ -88,7 +92,12 @@ def superset(request, serving_build, tmp_path_factory):
         # Short enough for test_connections to see a query interrupted, long for every other query here.
         "KPI_BI_QUERY_TIMEOUT_SECONDS": "15",
     }
-    for var in ("SUPERSET_DATABASE_URI", "SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD", "SUPERSET_CELERY_BROKER_URL"):
+    for var in (
+        "SUPERSET_DATABASE_URI",
+        "SUPERSET_SECRET_KEY",
+        "SUPERSET_ADMIN_PASSWORD",
+        "SUPERSET_CELERY_BROKER_URL",
+    ):
         env.pop(var, None)
     pg_db = None
     if request.param == "postgres":
@@ -98,8 +107,14 @@ def superset(request, serving_build, tmp_path_factory):
     web = None
     log = open(home / "web.log", "w")  # noqa: SIM115 - lives as long as the server
     try:
-        subprocess.run([str(SUPERSET_DIR / "bin" / "provision"), "--quiet"], env=env, check=True, cwd="/",
-                       stdout=subprocess.DEVNULL, stderr=log)
+        subprocess.run(
+            [str(SUPERSET_DIR / "bin" / "provision"), "--quiet"],
+            env=env,
+            check=True,
+            cwd="/",
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
         web = subprocess.Popen([str(SUPERSET_DIR / "bin" / "web")], env=env, cwd="/", stdout=log, stderr=log)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120

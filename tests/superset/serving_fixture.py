@@ -26,8 +26,20 @@ def _check_results() -> pd.DataFrame:
         ("raw/ads_meta_ads", "gx_raw_ads_meta_ads", False, "FAILED", False, "WARN"),
     ]
     return pd.DataFrame(
-        [{"asset_key": a, "check_name": c, "blocking": b, "status": s, "passed": p, "severity": sev, "partition": None,
-              "run_id": "fixture", "checked_at": now} for a, c, b, s, p, sev in rows]
+        [
+            {
+                "asset_key": a,
+                "check_name": c,
+                "blocking": b,
+                "status": s,
+                "passed": p,
+                "severity": sev,
+                "partition": None,
+                "run_id": "fixture",
+                "checked_at": now,
+            }
+            for a, c, b, s, p, sev in rows
+        ]
     ).astype({"passed": "boolean"})
 
 
@@ -36,26 +48,44 @@ def build_serving(workdir: Path) -> Path:
     warehouse = workdir / "warehouse.duckdb"
     serving = workdir / "serving.duckdb"
     write_raw(str(warehouse), build_tables())
-    run_dbt(["build", "--full-refresh", "--exclude", "resource_type:test", "resource_type:unit_test"],
-            warehouse=warehouse, target_path=workdir / "target")
+    run_dbt(
+        ["build", "--full-refresh", "--exclude", "resource_type:test", "resource_type:unit_test"],
+        warehouse=warehouse,
+        target_path=workdir / "target",
+    )
     with duckdb.connect(str(warehouse)) as con:
         # the route marts come from the planner, not dbt (the fixture's positions are all (0, 0): no-plan states)
         plan_day(con, date(2025, 3, 3), load_config(settings().routes_config_path), settings())
         freshness = source_freshness(con)
         quarantine = quarantine_summary(con)
         checks = _check_results()
-        build_info = pd.DataFrame([{
-            "built_at": datetime(2025, 3, 1, 6, 5), "run_id": "fixture",
-            "partition_start": "2024-12-01", "partition_end": "2025-02-28",
-            "checks_total": len(checks), "checks_passed": int((checks["passed"] == True).sum()),
-            "checks_failed": int((checks["passed"] == False).sum()),
-            "quarantined_rows": int(quarantine["rows_quarantined"].sum()) if len(quarantine) else 0,
-            "newest_partition": freshness["last_partition_date"].max() if len(freshness) else None,
-        }])
-        publish_snapshot(con, serving, ["marts"], {
-            "build_info": build_info, "check_results": checks,
-            "source_freshness": freshness, "quarantine_summary": quarantine,
-        }, bi.relations())
+        build_info = pd.DataFrame(
+            [
+                {
+                    "built_at": datetime(2025, 3, 1, 6, 5),
+                    "run_id": "fixture",
+                    "partition_start": "2024-12-01",
+                    "partition_end": "2025-02-28",
+                    "checks_total": len(checks),
+                    "checks_passed": int((checks["passed"] == True).sum()),
+                    "checks_failed": int((checks["passed"] == False).sum()),
+                    "quarantined_rows": int(quarantine["rows_quarantined"].sum()) if len(quarantine) else 0,
+                    "newest_partition": freshness["last_partition_date"].max() if len(freshness) else None,
+                }
+            ]
+        )
+        publish_snapshot(
+            con,
+            serving,
+            ["marts"],
+            {
+                "build_info": build_info,
+                "check_results": checks,
+                "source_freshness": freshness,
+                "quarantine_summary": quarantine,
+            },
+            bi.relations(),
+        )
     return serving
 
 

@@ -34,10 +34,14 @@ def test_bundle_import_twice_leaves_no_duplicates(superset):
     from kpi_bi.bundle import to_zip
 
     client = superset.client()
+
     # Alert charts and their datasets (alerts.yaml) are provisioned beside the bundle; count the bundle's own.
     def bundle_items(kind):
-        return [i for i in client.list_all(kind)
-                if not str(i.get("slice_name") or i.get("table_name") or "").startswith(("[alert]", "alert__"))]
+        return [
+            i
+            for i in client.list_all(kind)
+            if not str(i.get("slice_name") or i.get("table_name") or "").startswith(("[alert]", "alert__"))
+        ]
 
     before = {kind: len(bundle_items(kind)) for kind in ("chart", "dashboard", "dataset", "database")}
     contents = _rendered_bundle(superset)

@@ -29,17 +29,36 @@ def _dashboards() -> dict[str, int]:
 def _users(superset) -> dict[str, tuple[str | None, str]]:
     """username → (role, password file) of the admin, the demo leadership and analyst users and the demo rep."""
     rep = demo_rep(superset.serving_path)["rep_id"]
-    return {"admin": (None, "superset_admin_password"), "leadership": ("Leadership", "superset_leadership_password"),
-            "analyst": ("Analyst", "superset_analyst_password"), rep: ("Rep", "superset_rep_password")}
+    return {
+        "admin": (None, "superset_admin_password"),
+        "leadership": ("Leadership", "superset_leadership_password"),
+        "analyst": ("Analyst", "superset_analyst_password"),
+        rep: ("Rep", "superset_rep_password"),
+    }
 
 
 def _render(superset, username: str, password_file: str, slugs: list[str], out_dir) -> list[dict]:
     result = subprocess.run(
-        [str(SUPERSET_DIR / ".venv" / "bin" / "python"), "-m", "kpi_bi.render_check",
-         "--base-url", superset.url, "--username", username,
-         "--password-file", str(superset.secrets_dir / password_file), "--out", str(out_dir), "--landing-shot",
-         *slugs],
-        cwd=SUPERSET_DIR, capture_output=True, text=True, timeout=900, check=False,
+        [
+            str(SUPERSET_DIR / ".venv" / "bin" / "python"),
+            "-m",
+            "kpi_bi.render_check",
+            "--base-url",
+            superset.url,
+            "--username",
+            username,
+            "--password-file",
+            str(superset.secrets_dir / password_file),
+            "--out",
+            str(out_dir),
+            "--landing-shot",
+            *slugs,
+        ],
+        cwd=SUPERSET_DIR,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -60,7 +79,10 @@ def test_every_dashboard_renders_for_every_role_that_may_open_it(superset):
         admin = superset.client()
         charts = {c["slice_name"]: c["id"] for c in admin.list_all("chart")}
         for page in pages:
-            assert page["landing"].startswith(landing.get(role, "/superset/welcome/")), (username, page["landing"])
+            assert page["landing"].startswith(landing.get(role, "/superset/welcome/")), (
+                username,
+                page["landing"],
+            )
             assert not page["timed_out"], (username, page)
             assert page["charts"] == dashboards[page["slug"]], (username, page)
             assert page["errors"] == [], (username, page)
@@ -72,9 +94,17 @@ def test_every_dashboard_renders_for_every_role_that_may_open_it(superset):
                     rows = [row for r in response.json()["result"] for row in r["data"]]
                 else:
                     # a chart the user reaches only through its dashboard: the admin's rows that are the user's
-                    rows = [row for r in admin.chart_data(charts[title]).json()["result"] for row in r["data"]
-                            if role != "Rep" or row.get("rep_id", username) == username]
-                values = [v for row in rows for k, v in row.items()
-                          if v is not None and k not in ("__timestamp", "period_start", "month_start", "date_day")]
+                    rows = [
+                        row
+                        for r in admin.chart_data(charts[title]).json()["result"]
+                        for row in r["data"]
+                        if role != "Rep" or row.get("rep_id", username) == username
+                    ]
+                values = [
+                    v
+                    for row in rows
+                    for k, v in row.items()
+                    if v is not None and k not in ("__timestamp", "period_start", "month_start", "date_day")
+                ]
                 assert not values, (username, page["slug"], title, "data exists", values[:5])
             assert (out_dir / f"{page['slug']}.png").stat().st_size > 10_000

@@ -25,34 +25,56 @@ def real_manifest(tmp_path_factory) -> Path:
         return MANIFEST
     target = tmp_path_factory.mktemp("dbt-target")
     subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "parse", "--project-dir", str(REPO / "dbt_project"),
-         "--profiles-dir", str(REPO / "dbt_project"), "--target-path", str(target)],
-        check=True, capture_output=True, env={**os.environ, "KPI_WAREHOUSE_PATH": str(target / "w.duckdb")},
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "parse",
+            "--project-dir",
+            str(REPO / "dbt_project"),
+            "--profiles-dir",
+            str(REPO / "dbt_project"),
+            "--target-path",
+            str(target),
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "KPI_WAREHOUSE_PATH": str(target / "w.duckdb")},
     )
     return target / "manifest.json"
 
 
 def _manifest(columns: dict) -> dict:
-    return {"nodes": {
-        "model.p.kpi_sales_daily": {"resource_type": "model", "name": "kpi_sales_daily",
-                                    "columns": {"net_revenue_usd": {}}},
-        "model.p.kpi_monthly": {"resource_type": "model", "name": "kpi_monthly", "columns": columns},
-    }}
+    return {
+        "nodes": {
+            "model.p.kpi_sales_daily": {
+                "resource_type": "model",
+                "name": "kpi_sales_daily",
+                "columns": {"net_revenue_usd": {}},
+            },
+            "model.p.kpi_monthly": {"resource_type": "model", "name": "kpi_monthly", "columns": columns},
+        }
+    }
 
 
 REGISTRY = {
-    "net_revenue_usd": {"id": "net_revenue_usd", "label": "Net revenue", "unit": "USD", "format": "currency_usd",
-                        "direction": "up"},
+    "net_revenue_usd": {
+        "id": "net_revenue_usd",
+        "label": "Net revenue",
+        "unit": "USD",
+        "format": "currency_usd",
+        "direction": "up",
+    },
     "roas": {"id": "roas", "label": "ROAS", "unit": "× ad spend", "format": "ratio", "direction": "up"},
 }
 
 
 def test_additive_kpis_sum_and_ratios_average():
-    manifest = _manifest({
-        "net_revenue_usd": {"description": "**Net revenue** = …"},
-        "roas": {"description": "**ROAS** = revenue / spend"},
-        "leads": {"description": "Leads created."},
-    })
+    manifest = _manifest(
+        {
+            "net_revenue_usd": {"description": "**Net revenue** = …"},
+            "roas": {"description": "**ROAS** = revenue / spend"},
+            "leads": {"description": "Leads created."},
+        }
+    )
     metrics = {m["metric_name"]: m for m in kpi_metrics(manifest, "kpi_monthly", REGISTRY)}
     assert set(metrics) == {"net_revenue_usd", "roas"}
     assert metrics["net_revenue_usd"]["expression"] == 'SUM("net_revenue_usd")'

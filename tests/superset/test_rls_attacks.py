@@ -65,9 +65,14 @@ def _adhoc(sql: str, label: str = "x") -> dict:
 # Every place a chart-data query takes SQL: name → the query with the fragment there.
 PLACES = {
     "filter column IS NOT NULL": lambda c, e: {
-        "columns": [c], "filters": [{"col": _adhoc(e), "op": "IS NOT NULL"}]},
+        "columns": [c],
+        "filters": [{"col": _adhoc(e), "op": "IS NOT NULL"}],
+    },
     "filter column IS TRUE": lambda c, e: {
-        "columns": [c], "metrics": [COUNT], "filters": [{"col": _adhoc(e), "op": "IS TRUE"}]},
+        "columns": [c],
+        "metrics": [COUNT],
+        "filters": [{"col": _adhoc(e), "op": "IS TRUE"}],
+    },
     "column (raw)": lambda c, e: {"columns": [c, _adhoc(e)]},
     "group-by column": lambda c, e: {"columns": [c, _adhoc(e)], "metrics": [COUNT]},
     "group-by string": lambda c, e: {"columns": [c, e], "metrics": [COUNT]},
@@ -76,12 +81,21 @@ PLACES = {
     "extras.where": lambda c, e: {"columns": [c], "extras": {"where": e}},
     "extras.having": lambda c, e: {"columns": [c], "metrics": [COUNT], "extras": {"having": e}},
     "series-limit metric": lambda c, e: {
-        "columns": [c], "metrics": [COUNT], "series_columns": [c], "series_limit": 5,
-        "series_limit_metric": _adhoc(e, "s")},
+        "columns": [c],
+        "metrics": [COUNT],
+        "series_columns": [c],
+        "series_limit": 5,
+        "series_limit_metric": _adhoc(e, "s"),
+    },
     "time column": lambda c, e: {
-        "columns": [c, {**_adhoc(e, "t"), "columnType": "BASE_AXIS", "timeGrain": "P1D"}], "metrics": [COUNT]},
+        "columns": [c, {**_adhoc(e, "t"), "columnType": "BASE_AXIS", "timeGrain": "P1D"}],
+        "metrics": [COUNT],
+    },
     "samples": lambda c, e: {
-        "columns": [c], "filters": [{"col": _adhoc(e), "op": "IS NOT NULL"}], "result_type": "samples"},
+        "columns": [c],
+        "filters": [{"col": _adhoc(e), "op": "IS NOT NULL"}],
+        "result_type": "samples",
+    },
 }
 # Places where the fragment is a value, not SQL: it may return rows (none) but never a leak.
 VALUE_PLACES = {
@@ -110,8 +124,11 @@ def rep_view(superset):
 def read_rep_view(server):
     """What rep_view holds, from a running server."""
     admin = server.client()
-    rep = next(u["username"] for u in admin.get("/api/v1/security/users/?q=(page_size:100)").json()["result"]
-               if any(r["name"] == "Rep" for r in u["roles"]))
+    rep = next(
+        u["username"]
+        for u in admin.get("/api/v1/security/users/?q=(page_size:100)").json()["result"]
+        if any(r["name"] == "Rep" for r in u["roles"])
+    )
     rules = admin.get("/api/v1/rowlevelsecurity/?q=(page_size:100)").json()["result"]
     column_of = {}
     for rule in rules:
@@ -123,7 +140,9 @@ def read_rep_view(server):
     others = {}
     with duckdb.connect(str(server.serving_path), read_only=True) as con:
         reps = {r[0] for r in con.execute("select rep_id from marts.dim_reps").fetchall()}
-        assert rep in reps and len(reps) > 2, "the fixture must have several reps for these tests to mean anything"
+        assert rep in reps and len(reps) > 2, (
+            "the fixture must have several reps for these tests to mean anything"
+        )
         # An id in the rep's own rows (their manager's, say) is theirs to see; every other rep id is a leak.
         for dataset in datasets:
             column = column_of.get(dataset["id"])
@@ -141,9 +160,13 @@ def read_rep_view(server):
 def _query(dataset_id: int, query: dict, fmt: str) -> dict:
     # force: past the chart cache, so every request is built and run (the cache is tested on its own).
     result_type = query.pop("result_type", "full")
-    return {"datasource": {"id": dataset_id, "type": "table"},
-            "queries": [{"row_limit": 10000, "metrics": [], **query}],
-            "result_format": fmt, "result_type": result_type, "force": True}
+    return {
+        "datasource": {"id": dataset_id, "type": "table"},
+        "queries": [{"row_limit": 10000, "metrics": [], **query}],
+        "result_format": fmt,
+        "result_type": result_type,
+        "force": True,
+    }
 
 
 def _rows(attempt: Attempt) -> list[dict]:
@@ -217,18 +240,26 @@ def send_crafted_requests(server, rep, datasets, column_of, others: dict[str, se
     for attempt, c in results:
         for problem in _leaks(attempt, rep, others[attempt.dataset], c):
             holes.add(f"{attempt.place}: {attempt.payload.text}")
-            failures.append(f"{attempt.dataset} / {attempt.place} / {attempt.fmt} / {attempt.payload.text!r}: "
-                            f"{problem} (HTTP {attempt.status})")
+            failures.append(
+                f"{attempt.dataset} / {attempt.place} / {attempt.fmt} / {attempt.payload.text!r}: "
+                f"{problem} (HTTP {attempt.status})"
+            )
     refused = sum(a.status != 200 for a, _ in results)
     csv_count = sum(a.fmt == "csv" for a, _ in results)
-    print(f"\ncrafted chart-data requests: {len(results)} ({csv_count} CSV): {len(places)} places × {len(PAYLOADS)} "
-          f"payloads on {main['table_name']}, {len(HEADLINE)} on each of {len(readable) - 1} more datasets; "
-          f"refused {refused}, answered {len(results) - refused}")
+    print(
+        f"\ncrafted chart-data requests: {len(results)} ({csv_count} CSV): {len(places)} places × {len(PAYLOADS)} "
+        f"payloads on {main['table_name']}, {len(HEADLINE)} on each of {len(readable) - 1} more datasets; "
+        f"refused {refused}, answered {len(results) - refused}"
+    )
     # The answered ones must not be vacuous: the harmless tautologies return the Rep's rows.
     answered = [a for a, _ in results if a.status == 200 and _rows(a)]
     assert answered, "no crafted request returned rows: the oracle would pass on anything"
-    assert not failures, (f"{len(failures)} leaks through {len(holes)} place × payload pairs:\n"
-                          + "\n".join(sorted(holes)) + "\ne.g.:\n" + "\n".join(failures[:10]))
+    assert not failures, (
+        f"{len(failures)} leaks through {len(holes)} place × payload pairs:\n"
+        + "\n".join(sorted(holes))
+        + "\ne.g.:\n"
+        + "\n".join(failures[:10])
+    )
 
 
 def test_filter_values_of_the_rep_column_are_the_reps_own(rep_view):
@@ -253,5 +284,7 @@ def test_a_result_cached_for_leadership_is_not_served_to_a_rep(rep_view):
     body["force"] = False
     everyone = server.client("leadership").post("/api/v1/chart/data", json=body).json()["result"][0]
     assert len({row[column] for row in everyone["data"]}) > 1
-    mine = server.client(rep, "superset_rep_password").post("/api/v1/chart/data", json=body).json()["result"][0]
+    mine = (
+        server.client(rep, "superset_rep_password").post("/api/v1/chart/data", json=body).json()["result"][0]
+    )
     assert {row[column] for row in mine["data"]} == {rep}

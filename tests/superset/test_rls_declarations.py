@@ -22,7 +22,9 @@ from tests.superset import conftest  # noqa: F401 - puts superset/ on sys.path f
 
 DATASET_RULES = {
     config["table_name"]: config["extra"]["rls"]
-    for config in map(yaml.safe_load, (p.read_text() for p in sorted(bundle.ASSETS_DIR.glob("datasets/*/*.yaml"))))
+    for config in map(
+        yaml.safe_load, (p.read_text() for p in sorted(bundle.ASSETS_DIR.glob("datasets/*/*.yaml")))
+    )
     if config.get("schema") == "marts" and (config.get("extra") or {}).get("rls")
 }
 
@@ -35,7 +37,8 @@ def _rep_columns(con, source: str, reps: list[str]) -> set[str]:
         if duck_type != "VARCHAR":
             continue
         n = con.execute(
-            f'select count(distinct "{name}") from {source} where "{name}" in (select unnest($reps))', {"reps": reps}
+            f'select count(distinct "{name}") from {source} where "{name}" in (select unnest($reps))',
+            {"reps": reps},
         ).fetchone()[0]
         if n >= 2:
             found.add(name)
@@ -56,9 +59,13 @@ def snapshot(serving_build: Path):
 
 def test_every_mart_with_rep_rows_declares_its_rep_column_in_dbt_meta(snapshot):
     con, manifest, reps, _ = snapshot
-    marts = [r[0] for r in con.execute(
-        "select table_name from duckdb_tables() where schema_name = 'marts' "
-        "union all select view_name from duckdb_views() where schema_name = 'marts'").fetchall()]
+    marts = [
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' "
+            "union all select view_name from duckdb_views() where schema_name = 'marts'"
+        ).fetchall()
+    ]
     missing, wrong, declared = [], [], 0
     for mart in sorted(marts):
         columns = _rep_columns(con, f'marts."{mart}"', reps)
@@ -88,7 +95,11 @@ def test_every_superset_dataset_with_rep_rows_carries_its_rule(snapshot, monkeyp
         if not name.startswith("datasets/"):
             continue
         dataset = yaml.safe_load(text)
-        source = f"({dataset['sql']})" if dataset.get("sql") else f'"{dataset["schema"]}"."{dataset["table_name"]}"'
+        source = (
+            f"({dataset['sql']})"
+            if dataset.get("sql")
+            else f'"{dataset["schema"]}"."{dataset["table_name"]}"'
+        )
         columns = _rep_columns(con, source, reps)
         rule = (dataset.get("extra") or {}).get("rls")
         checked += 1
@@ -96,16 +107,26 @@ def test_every_superset_dataset_with_rep_rows_carries_its_rule(snapshot, monkeyp
             missing.append(f"{dataset['table_name']}: rep ids in {sorted(columns)}, rule {rule}")
     assert not missing, missing
     assert checked >= 20
-    by_table = {yaml.safe_load(t)["table_name"]: yaml.safe_load(t) for n, t in rendered.items()
-                if n.startswith("datasets/")}
+    by_table = {
+        yaml.safe_load(t)["table_name"]: yaml.safe_load(t)
+        for n, t in rendered.items()
+        if n.startswith("datasets/")
+    }
     # Named in the issue: the account owner and the rep-level alert listing.
     assert by_table["dim_accounts"]["extra"]["rls"] == {"rep_column": "owner_id"}
     assert by_table["alert__rep_revenue_pace"]["extra"]["rls"] == {"rep_column": "rep_id"}
 
 
 def test_a_rule_naming_a_missing_column_is_refused():
-    manifest = {"nodes": {"model.p.m": {"resource_type": "model", "name": "m",
-                                        "config": {"meta": {"rls": {"rep_column": "owner"}}}}}}
+    manifest = {
+        "nodes": {
+            "model.p.m": {
+                "resource_type": "model",
+                "name": "m",
+                "config": {"meta": {"rls": {"rep_column": "owner"}}},
+            }
+        }
+    }
     with pytest.raises(rls_rules.RlsDeclarationError, match="not a column"):
         rls_rules.declared({"table_name": "m", "extra": None}, manifest, {"rep_id"})
     with pytest.raises(rls_rules.RlsDeclarationError, match="together"):
@@ -114,4 +135,5 @@ def test_a_rule_naming_a_missing_column_is_refused():
 
 def test_clause_narrows_to_the_users_rows_and_level():
     assert rls_rules.clause({"rep_column": "owner_id", "level_column": "owner_level", "level": "rep"}) == (
-        "\"owner_id\" = '{{ current_username() }}' AND \"owner_level\" = 'rep'")
+        "\"owner_id\" = '{{ current_username() }}' AND \"owner_level\" = 'rep'"
+    )

@@ -16,7 +16,9 @@ def test_a_rep_sees_only_their_own_route(superset):
     everyone = admin.chart_data(charts["Next working day's route"])
     assert everyone.status_code == 200, everyone.text
     all_rows = everyone.json()["result"][0]["data"]
-    assert len({r["rep_id"] for r in all_rows}) > 1, "the fixture must plan several reps for this to mean anything"
+    assert len({r["rep_id"] for r in all_rows}) > 1, (
+        "the fixture must plan several reps for this to mean anything"
+    )
     # the fixture's homes are at (0, 0): every plan says why there is none instead of showing an empty route
     assert all(r["status"].startswith("no plan: the rep's home has coordinates at (0, 0)") for r in all_rows)
     own = superset.client(rep, "superset_rep_password").chart_data(charts["Next working day's route"])

@@ -9,17 +9,30 @@ pytestmark = pytest.mark.e2e
 
 
 def _rep_username(server) -> str:
-    users = {u["username"] for u in server.client().get("/api/v1/security/users/?q=(page_size:100)").json()["result"]}
+    users = {
+        u["username"]
+        for u in server.client().get("/api/v1/security/users/?q=(page_size:100)").json()["result"]
+    }
     reps = [u for u in users if u.startswith("usr_")]
     assert len(reps) == 1, users
     return reps[0]
 
 
 def _sql(client, database_id: int, sql: str):
-    return client.post("/api/v1/sqllab/execute/", json={
-        "database_id": database_id, "sql": sql, "runAsync": False, "schema": "marts", "tab": "test",
-        "client_id": None, "queryLimit": 100, "select_as_cta": False, "ctas_method": "TABLE",
-    })
+    return client.post(
+        "/api/v1/sqllab/execute/",
+        json={
+            "database_id": database_id,
+            "sql": sql,
+            "runAsync": False,
+            "schema": "marts",
+            "tab": "test",
+            "client_id": None,
+            "queryLimit": 100,
+            "select_as_cta": False,
+            "ctas_method": "TABLE",
+        },
+    )
 
 
 def _database_id(server) -> int:
@@ -36,10 +49,13 @@ def test_rep_sees_only_own_rows_through_chart_data(superset):
     rows = leaderboard.json()["result"][0]["data"]
     assert rows and {r["rep_id"] for r in rows} == {rep}
     everyone = admin.chart_data(charts["Rep leaderboard vs team median"]).json()["result"][0]["data"]
-    assert len({r["rep_id"] for r in everyone}) > 1, "the fixture must have several reps for this test to mean anything"
+    assert len({r["rep_id"] for r in everyone}) > 1, (
+        "the fixture must have several reps for this test to mean anything"
+    )
     with duckdb.connect(str(superset.serving_path), read_only=True) as con:
         own_revenue = con.execute(
-            "select sum(net_revenue_usd) from marts.kpi_monthly where owner_level = 'rep' and owner_id = ?", [rep]
+            "select sum(net_revenue_usd) from marts.kpi_monthly where owner_level = 'rep' and owner_id = ?",
+            [rep],
         ).fetchone()[0]
     assert rows[0]["Net revenue"] == pytest.approx(own_revenue)
     # Company rows carry no rep_id, so the rule hides them from a rep.
@@ -105,8 +121,11 @@ def test_analyst_reads_but_cannot_write_or_read_files(superset):
     assert ok.status_code == 200, ok.text
     with duckdb.connect(str(superset.serving_path), read_only=True) as con:
         assert ok.json()["data"][0]["n"] == con.execute("select count(*) from marts.fct_deals").fetchone()[0]
-    for sql in ("delete from marts.fct_deals", "create table marts.x as select 1 as a",
-                "insert into marts.fct_deals select * from marts.fct_deals"):
+    for sql in (
+        "delete from marts.fct_deals",
+        "create table marts.x as select 1 as a",
+        "insert into marts.fct_deals select * from marts.fct_deals",
+    ):
         response = _sql(client, db_id, sql)
         assert response.status_code != 200, sql
         assert "DML" in response.text or "not allowed" in response.text.lower(), response.text
@@ -114,4 +133,7 @@ def test_analyst_reads_but_cannot_write_or_read_files(superset):
     assert files.status_code != 200
     assert "root:" not in files.text
     with duckdb.connect(str(superset.serving_path), read_only=True) as con:
-        assert con.execute("select count(*) from information_schema.tables where table_name = 'x'").fetchone()[0] == 0
+        assert (
+            con.execute("select count(*) from information_schema.tables where table_name = 'x'").fetchone()[0]
+            == 0
+        )

@@ -20,7 +20,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("superset", ["sqlite"], i
 
 def _csrf(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
     assert match, "no CSRF token in the form"
     return match.group(1)
 
@@ -28,14 +29,20 @@ def _csrf(html: str) -> str:
 def _form_login(base: str, username: str, password: str, session: requests.Session | None = None):
     session = session or requests.Session()
     page = session.get(f"{base}/login/", timeout=30)
-    response = session.post(f"{base}/login/", data={
-        "username": username, "password": password, "csrf_token": _csrf(page.text)}, timeout=30)
+    response = session.post(
+        f"{base}/login/",
+        data={"username": username, "password": password, "csrf_token": _csrf(page.text)},
+        timeout=30,
+    )
     return session, response
 
 
 def _rep(server) -> str:
-    return next(u["username"] for u in server.client().get("/api/v1/security/users/?q=(page_size:100)").json()["result"]
-                if any(r["name"] == "Rep" for r in u["roles"]))
+    return next(
+        u["username"]
+        for u in server.client().get("/api/v1/security/users/?q=(page_size:100)").json()["result"]
+        if any(r["name"] == "Rep" for r in u["roles"])
+    )
 
 
 def test_logout_ends_the_session_for_a_copied_cookie(superset):
@@ -55,13 +62,28 @@ def test_a_weak_new_password_is_refused(superset):
     form = session.get(f"{superset.url}/resetmypassword/form", timeout=30)
     assert form.status_code == 200
     weak = "password1"
-    session.post(f"{superset.url}/resetmypassword/form", data={
-        "password": weak, "conf_password": weak, "csrf_token": _csrf(form.text)}, timeout=30)
+    session.post(
+        f"{superset.url}/resetmypassword/form",
+        data={"password": weak, "conf_password": weak, "csrf_token": _csrf(form.text)},
+        timeout=30,
+    )
     # The old password still works and the weak one does not.
-    assert requests.post(f"{superset.url}/api/v1/security/login", json={
-        "username": rep, "password": weak, "provider": "db"}, timeout=30).status_code == 401
-    assert requests.post(f"{superset.url}/api/v1/security/login", json={
-        "username": rep, "password": password, "provider": "db"}, timeout=30).status_code == 200
+    assert (
+        requests.post(
+            f"{superset.url}/api/v1/security/login",
+            json={"username": rep, "password": weak, "provider": "db"},
+            timeout=30,
+        ).status_code
+        == 401
+    )
+    assert (
+        requests.post(
+            f"{superset.url}/api/v1/security/login",
+            json={"username": rep, "password": password, "provider": "db"},
+            timeout=30,
+        ).status_code
+        == 200
+    )
 
 
 def _free_port() -> int:
@@ -74,8 +96,14 @@ def _free_port() -> int:
 def production_web(superset):
     """A second web server on the same metadata with the production settings and a tight login limit."""
     port = _free_port()
-    env = {**superset.env, "SUPERSET_PORT": str(port), "TALISMAN_ENABLED": "true", "SESSION_COOKIE_SECURE": "true",
-           "SUPERSET_AUTH_RATE_LIMIT": "3 per minute", "SUPERSET_WEB_WORKERS": "1"}
+    env = {
+        **superset.env,
+        "SUPERSET_PORT": str(port),
+        "TALISMAN_ENABLED": "true",
+        "SESSION_COOKIE_SECURE": "true",
+        "SUPERSET_AUTH_RATE_LIMIT": "3 per minute",
+        "SUPERSET_WEB_WORKERS": "1",
+    }
     log = open(os.path.join(superset.env["SUPERSET_HOME"], "web-production.log"), "w")  # noqa: SIM115
     web = subprocess.Popen([str(SUPERSET_DIR / "bin" / "web")], env=env, cwd="/", stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
@@ -97,22 +125,35 @@ def production_web(superset):
 
 
 def test_logins_over_the_limit_get_429_for_that_user_only(production_web, superset):
-    statuses = [requests.post(f"{production_web}/api/v1/security/login", json={
-        "username": "intruder", "password": f"guess{i}", "provider": "db"}, timeout=30).status_code
-        for i in range(5)]
+    statuses = [
+        requests.post(
+            f"{production_web}/api/v1/security/login",
+            json={"username": "intruder", "password": f"guess{i}", "provider": "db"},
+            timeout=30,
+        ).status_code
+        for i in range(5)
+    ]
     assert statuses[:3] == [401, 401, 401] and statuses[-1] == 429, statuses
     # The login page counts on its own and answers 429 the same way.
     form = requests.Session()
     page = form.get(f"{production_web}/login/", timeout=30)
     # The cookie is Secure and this is plain HTTP on loopback: send it by hand, as a browser behind TLS would.
     form.headers["Cookie"] = f"session={page.cookies['session']}"
-    answers = [form.post(f"{production_web}/login/", data={
-        "username": "intruder", "password": f"x{i}", "csrf_token": _csrf(page.text)}, timeout=30).status_code
-        for i in range(5)]
+    answers = [
+        form.post(
+            f"{production_web}/login/",
+            data={"username": "intruder", "password": f"x{i}", "csrf_token": _csrf(page.text)},
+            timeout=30,
+        ).status_code
+        for i in range(5)
+    ]
     assert answers[-1] == 429, answers
     # Another user from the same address is not locked out by the intruder's guesses.
-    ok = requests.post(f"{production_web}/api/v1/security/login", json={
-        "username": "leadership", "password": superset.password("leadership"), "provider": "db"}, timeout=30)
+    ok = requests.post(
+        f"{production_web}/api/v1/security/login",
+        json={"username": "leadership", "password": superset.password("leadership"), "provider": "db"},
+        timeout=30,
+    )
     assert ok.status_code == 200, ok.text
 
 
@@ -127,9 +168,15 @@ def test_production_settings_send_secure_cookies_csp_and_frame_options(productio
 def test_superset_files_are_owner_only(superset):
     home = superset.env["SUPERSET_HOME"]
     # The tests' own log files are created by the test process, not by Superset.
-    loose = [f"{path} {oct(mode)}" for path, mode in (
-        (os.path.join(root, name), stat.S_IMODE(os.stat(os.path.join(root, name)).st_mode))
-        for root, dirs, files in os.walk(home) for name in dirs + files if not name.endswith(".log"))
-        if mode & 0o077]
+    loose = [
+        f"{path} {oct(mode)}"
+        for path, mode in (
+            (os.path.join(root, name), stat.S_IMODE(os.stat(os.path.join(root, name)).st_mode))
+            for root, dirs, files in os.walk(home)
+            for name in dirs + files
+            if not name.endswith(".log")
+        )
+        if mode & 0o077
+    ]
     assert not loose, loose[:10]
     assert os.path.exists(os.path.join(home, "superset.db"))

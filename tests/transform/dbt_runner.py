@@ -23,23 +23,40 @@ def dbt_executable() -> str:
     return str(local) if local.exists() else (shutil.which("dbt") or "dbt")
 
 
-def run_dbt(args: list[str], warehouse: Path | None = None, target: str = "duckdb", env: dict | None = None,
-            dbt_vars: dict | None = None, target_path: Path | None = None,
-            project_dir: Path = DBT_PROJECT) -> subprocess.CompletedProcess:
+def run_dbt(
+    args: list[str],
+    warehouse: Path | None = None,
+    target: str = "duckdb",
+    env: dict | None = None,
+    dbt_vars: dict | None = None,
+    target_path: Path | None = None,
+    project_dir: Path = DBT_PROJECT,
+) -> subprocess.CompletedProcess:
     """Run `dbt <args>` on the project; raises with dbt's output when it fails."""
     full_env = {**os.environ, **(env or {}), "KPI_DBT_TARGET": target}
     if warehouse is not None:
         full_env["KPI_WAREHOUSE_PATH"] = str(warehouse)
-    cmd = [dbt_executable(), *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
-           "--target", target]
+    cmd = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        "--target",
+        target,
+    ]
     if target_path is not None:
         cmd += ["--target-path", str(target_path)]
     if dbt_vars:
         cmd += ["--vars", json.dumps(dbt_vars)]
-    result = subprocess.run(cmd, env=full_env, capture_output=True, text=True, cwd=str(project_dir),
-                            check=False)
+    result = subprocess.run(
+        cmd, env=full_env, capture_output=True, text=True, cwd=str(project_dir), check=False
+    )
     if result.returncode != 0:
-        raise AssertionError(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+        raise AssertionError(
+            f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+        )
     return result
 
 

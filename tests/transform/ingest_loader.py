@@ -16,11 +16,21 @@ RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 def load_raw(sources: Path, data_dir: Path, start: date, end: date) -> Path:
     """Run the ingest assets over [start, end] in a child process with the KPI_* settings; returns the warehouse."""
-    env = {**os.environ, "KPI_DATA_DIR": str(data_dir), "KPI_SOURCES_DIR": str(sources),
-           "KPI_START_DATE": start.isoformat()}
+    env = {
+        **os.environ,
+        "KPI_DATA_DIR": str(data_dir),
+        "KPI_SOURCES_DIR": str(sources),
+        "KPI_START_DATE": start.isoformat(),
+    }
     env.pop("KPI_WAREHOUSE_PATH", None)
-    result = subprocess.run([sys.executable, "-m", "tests.transform.ingest_loader", start.isoformat(),
-                             end.isoformat()], env=env, cwd=REPO, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.transform.ingest_loader", start.isoformat(), end.isoformat()],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"ingest failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return data_dir / "warehouse" / "warehouse.duckdb"

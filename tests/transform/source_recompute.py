@@ -47,7 +47,16 @@ def recompute_spend(sources: Path, fx: pd.DataFrame) -> pd.DataFrame:
     spend = []
     for platform, sep, day_col, day_fmt, cost_col, cur_col, name_col, id_col in [
         ("google_ads", ",", "Day", "%Y-%m-%d", "Cost (micros)", "Currency", "Campaign", "Campaign ID"),
-        ("meta_ads", ",", "date_start", "%d/%m/%Y", "spend", "account_currency", "campaign_name", "campaign_id"),
+        (
+            "meta_ads",
+            ",",
+            "date_start",
+            "%d/%m/%Y",
+            "spend",
+            "account_currency",
+            "campaign_name",
+            "campaign_id",
+        ),
         ("yandex_direct", ";", "Date", "%d.%m.%Y", "Cost", "Currency", "CampaignName", "CampaignId"),
     ]:
         for path in sorted((sources / "ads" / platform).glob("*.csv")):
@@ -55,11 +64,29 @@ def recompute_spend(sources: Path, fx: pd.DataFrame) -> pd.DataFrame:
             if frame.empty:
                 continue
             cost = pd.to_numeric(frame[cost_col].str.replace(",", ".", regex=False))
-            cost = cost / 1_000_000 if platform == "google_ads" else cost / 1.2 if platform == "yandex_direct" else cost
-            spend.append(pd.DataFrame({
-                "day": pd.to_datetime(frame[day_col], format=day_fmt), "currency": frame[cur_col], "cost": cost,
-                "platform": platform, "campaign_id": frame[id_col],
-                "channel": frame[name_col].str.split("_").str[0].map(CHANNEL_PREFIX).fillna("unknown")}))
+            cost = (
+                cost / 1_000_000
+                if platform == "google_ads"
+                else cost / 1.2
+                if platform == "yandex_direct"
+                else cost
+            )
+            spend.append(
+                pd.DataFrame(
+                    {
+                        "day": pd.to_datetime(frame[day_col], format=day_fmt),
+                        "currency": frame[cur_col],
+                        "cost": cost,
+                        "platform": platform,
+                        "campaign_id": frame[id_col],
+                        "channel": frame[name_col]
+                        .str.split("_")
+                        .str[0]
+                        .map(CHANNEL_PREFIX)
+                        .fillna("unknown"),
+                    }
+                )
+            )
     spend = pd.concat(spend, ignore_index=True)
     spend["usd"] = _to_usd(spend, fx, "cost", "currency", "day")
     return spend
@@ -78,24 +105,31 @@ def recompute(sources: Path) -> dict[str, pd.DataFrame]:
     live = orders[orders["status"] != "cancelled"].merge(lines, left_on="id", right_on="order_id", how="left")
     live["gross"] = live["gross"].fillna(0)
     live["gross_usd"] = _to_usd(live, fx, "gross", "currency", "ordered_at")
-    refunds = refunds.merge(orders[["id", "currency", "status"]].rename(columns={"id": "oid"}),
-                            left_on="order_id", right_on="oid")
+    refunds = refunds.merge(
+        orders[["id", "currency", "status"]].rename(columns={"id": "oid"}), left_on="order_id", right_on="oid"
+    )
     refunds = refunds[refunds["status"] != "cancelled"].copy()
     refunds["usd"] = _to_usd(refunds, fx, "amount", "currency", "refunded_at")
-    month = lambda s: (pd.to_datetime(s, utc=True).dt.tz_localize(None)
-                       .dt.to_period("M").dt.to_timestamp())
-    revenue = (live.groupby(month(live["ordered_at"]))["gross_usd"].sum()
-               .sub(refunds.groupby(month(refunds["refunded_at"]))["usd"].sum(), fill_value=0)
-               .rename("net_revenue_usd"))
+    month = lambda s: pd.to_datetime(s, utc=True).dt.tz_localize(None).dt.to_period("M").dt.to_timestamp()
+    revenue = (
+        live.groupby(month(live["ordered_at"]))["gross_usd"]
+        .sum()
+        .sub(refunds.groupby(month(refunds["refunded_at"]))["usd"].sum(), fill_value=0)
+        .rename("net_revenue_usd")
+    )
 
     deals = _latest(_ndjson(sources, "deals"))
     closed = deals[deals["stage"].isin(["won", "lost"]) & deals["closed_at"].notna()].copy()
     closed["month"] = month(closed["closed_at"])
     counts = closed.groupby(["month", "stage"]).size().unstack(fill_value=0)
-    win_rate = (counts.get("won", 0) / (counts.get("won", 0) + counts.get("lost", 0))).rename("win_rate_by_count")
+    win_rate = (counts.get("won", 0) / (counts.get("won", 0) + counts.get("lost", 0))).rename(
+        "win_rate_by_count"
+    )
     won = closed[closed["stage"] == "won"].copy()
-    won["days"] = (pd.to_datetime(won["closed_at"]).dt.tz_localize(None).dt.normalize()
-                   - pd.to_datetime(won["created_at"]).dt.tz_localize(None).dt.normalize()).dt.days
+    won["days"] = (
+        pd.to_datetime(won["closed_at"]).dt.tz_localize(None).dt.normalize()
+        - pd.to_datetime(won["created_at"]).dt.tz_localize(None).dt.normalize()
+    ).dt.days
     cycle = won.groupby("month")["days"].median().rename("sales_cycle_median_days")
     company = pd.concat([revenue, win_rate, cycle], axis=1)
 
@@ -105,27 +139,48 @@ def recompute(sources: Path) -> dict[str, pd.DataFrame]:
     # new customers per channel: first non-cancelled order of a customer created since the history began
     campaigns = spend.drop_duplicates(["platform", "campaign_id"])[["platform", "campaign_id", "channel"]]
     leads = _latest(_ndjson(sources, "leads"))
-    leads = leads.merge(campaigns.rename(columns={"platform": "utm_source", "campaign_id": "utm_campaign",
-                                                  "channel": "campaign_channel"}),
-                        on=["utm_source", "utm_campaign"], how="left")
+    leads = leads.merge(
+        campaigns.rename(
+            columns={"platform": "utm_source", "campaign_id": "utm_campaign", "channel": "campaign_channel"}
+        ),
+        on=["utm_source", "utm_campaign"],
+        how="left",
+    )
     leads["channel"] = leads["campaign_channel"].fillna(leads["source_channel"]).fillna("unattributed")
-    deal_channel = deals.merge(leads[["id", "channel"]].rename(columns={"id": "lead_id"}), on="lead_id", how="left")
+    deal_channel = deals.merge(
+        leads[["id", "channel"]].rename(columns={"id": "lead_id"}), on="lead_id", how="left"
+    )
     deal_channel = deal_channel.set_index("id")["channel"].fillna("unattributed")
-    account_channel = (leads[leads["account_id"].notna()].sort_values(["created_at", "id"])
-                       .drop_duplicates("account_id").set_index("account_id")["channel"])
+    account_channel = (
+        leads[leads["account_id"].notna()]
+        .sort_values(["created_at", "id"])
+        .drop_duplicates("account_id")
+        .set_index("account_id")["channel"]
+    )
     accounts = set(_latest(_ndjson(sources, "accounts"))["id"])
     history_start = orders["ordered_at"].min()
-    first = (orders[orders["status"] != "cancelled"].sort_values(["ordered_at", "id"]).drop_duplicates("customer_id")
-             .merge(customers[["id", "external_crm_id", "created_at"]].rename(
-                        columns={"id": "customer_id", "created_at": "customer_created_at"}),
-                    on="customer_id", how="left"))
+    first = (
+        orders[orders["status"] != "cancelled"]
+        .sort_values(["ordered_at", "id"])
+        .drop_duplicates("customer_id")
+        .merge(
+            customers[["id", "external_crm_id", "created_at"]].rename(
+                columns={"id": "customer_id", "created_at": "customer_created_at"}
+            ),
+            on="customer_id",
+            how="left",
+        )
+    )
     first = first[first["customer_created_at"] >= history_start].copy()
     account = first["external_crm_id"].where(first["external_crm_id"].isin(accounts))
-    first["channel"] = (first["crm_deal_id"].map(deal_channel)
-                        .fillna(account.map(account_channel)).fillna("unattributed"))
+    first["channel"] = (
+        first["crm_deal_id"].map(deal_channel).fillna(account.map(account_channel)).fillna("unattributed")
+    )
     new_by = first.groupby([month(first["ordered_at"]), "channel"]).size().rename("new_customers")
     channel = pd.concat([spend_by, new_by], axis=1).fillna({"ad_spend_usd": 0.0, "new_customers": 0})
-    channel["cac_usd"] = channel["ad_spend_usd"] / channel["new_customers"].where(channel["new_customers"] > 0)
+    channel["cac_usd"] = channel["ad_spend_usd"] / channel["new_customers"].where(
+        channel["new_customers"] > 0
+    )
     company.index.name = "month_start"
     channel.index.names = ["month_start", "channel"]
     return {"company": company, "channel": channel}
@@ -142,7 +197,9 @@ class TargetRecompute:
         fx = _fx(sources)
         db = sqlite3.connect(sources / "orders" / "orders.sqlite")
         orders = pd.read_sql("select * from orders", db)
-        lines = pd.read_sql("select order_id, sum(line_amount) as gross from order_lines group by order_id", db)
+        lines = pd.read_sql(
+            "select order_id, sum(line_amount) as gross from order_lines group by order_id", db
+        )
         refunds = pd.read_sql("select * from refunds", db)
         customers = pd.read_sql("select * from customers", db)
         db.close()
@@ -168,11 +225,16 @@ class TargetRecompute:
         orders["rep"] = orders["crm_deal_id"].map(deal_rep)
         orders["rep"] = orders["rep"].fillna(orders["customer_id"].map(account).map(accounts))
         orders["at"] = _naive(orders["ordered_at"])
-        live = orders[orders["status"] != "cancelled"].merge(lines, left_on="id", right_on="order_id", how="left")
+        live = orders[orders["status"] != "cancelled"].merge(
+            lines, left_on="id", right_on="order_id", how="left"
+        )
         live["usd"] = _to_usd(live.assign(gross=live["gross"].fillna(0)), fx, "gross", "currency", "at")
         self.orders = self._scoped(live)
-        refunds = refunds.merge(orders[["id", "currency", "status", "rep"]].rename(columns={"id": "oid"}),
-                                left_on="order_id", right_on="oid")
+        refunds = refunds.merge(
+            orders[["id", "currency", "status", "rep"]].rename(columns={"id": "oid"}),
+            left_on="order_id",
+            right_on="oid",
+        )
         refunds = refunds[refunds["status"] != "cancelled"].copy()
         refunds["at"] = _naive(refunds["refunded_at"])
         refunds["usd"] = _to_usd(refunds, fx, "amount", "currency", "at")
@@ -190,14 +252,23 @@ class TargetRecompute:
     def _scoped(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The frame with the team its rep belonged to at the event (the CRM users' versions)."""
         frame = frame.sort_values("at").reset_index(drop=True)
-        first = self.teams.drop_duplicates("id")[["id", "team_id"]].rename(columns={"id": "rep", "team_id": "team"})
-        merged = pd.merge_asof(frame, self.teams.rename(columns={"id": "rep", "team_id": "team"}), on="at",
-                               by="rep", direction="backward")
+        first = self.teams.drop_duplicates("id")[["id", "team_id"]].rename(
+            columns={"id": "rep", "team_id": "team"}
+        )
+        merged = pd.merge_asof(
+            frame,
+            self.teams.rename(columns={"id": "rep", "team_id": "team"}),
+            on="at",
+            by="rep",
+            direction="backward",
+        )
         # the first version of a user covers everything before it
         return merged.fillna({"team": merged["rep"].map(first.set_index("rep")["team"])})
 
     @staticmethod
-    def _in(frame: pd.DataFrame, level: str, owner: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    def _in(
+        frame: pd.DataFrame, level: str, owner: str, start: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.DataFrame:
         frame = frame[(frame["at"] >= start) & (frame["at"] < end + pd.Timedelta(days=1))]
         if level == "rep":
             return frame[frame["rep"] == owner]
@@ -210,16 +281,19 @@ class TargetRecompute:
         start, end = pd.Timestamp(start), pd.Timestamp(end)
         won = self._in(self.closed, level, owner, start, end)
         won_only = won[won["stage"] == "won"]
-        ratio = lambda a, b: None if not b else a / b  # noqa: E731
+        ratio = lambda a, b: None if not b else a / b
         if metric == "won_amount_usd":
             return float(won_only["usd"].sum())
         if metric == "net_revenue_usd":
-            return float(self._in(self.orders, level, owner, start, end)["usd"].sum()
-                         - self._in(self.refunds, level, owner, start, end)["usd"].sum())
+            return float(
+                self._in(self.orders, level, owner, start, end)["usd"].sum()
+                - self._in(self.refunds, level, owner, start, end)["usd"].sum()
+            )
         if metric == "revenue_growth_yoy":
             now = self.value("net_revenue_usd", level, owner, start, end)
-            before = self.value("net_revenue_usd", level, owner, start - pd.DateOffset(years=1),
-                                end - pd.DateOffset(years=1))
+            before = self.value(
+                "net_revenue_usd", level, owner, start - pd.DateOffset(years=1), end - pd.DateOffset(years=1)
+            )
             return ratio(now - before, abs(before))
         if metric == "conversion_lead_to_deal":
             leads = self._in(self.leads, level, owner, start, end)

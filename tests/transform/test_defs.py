@@ -9,23 +9,46 @@ from dagster_project.defs.transform import build_defs
 from dagster_project.defs.transform.assets import partition_window_env
 from dagster_project.warehouse import WarehouseResource
 
-MARTS = {"dim_date", "dim_reps", "dim_rep_teams", "dim_accounts", "dim_campaigns", "fct_orders", "fct_deals",
-         "fct_deal_funnel", "fct_leads", "fct_ad_spend", "fct_activities", "kpi_sales_daily", "kpi_monthly",
-         "kpi_channel_monthly", "kpi_target_attainment", "kpi_scorecard", "route_accounts", "route_reps",
-         "route_field_visits", "route_location_issues", "rep_analysis"}
+MARTS = {
+    "dim_date",
+    "dim_reps",
+    "dim_rep_teams",
+    "dim_accounts",
+    "dim_campaigns",
+    "fct_orders",
+    "fct_deals",
+    "fct_deal_funnel",
+    "fct_leads",
+    "fct_ad_spend",
+    "fct_activities",
+    "kpi_sales_daily",
+    "kpi_monthly",
+    "kpi_channel_monthly",
+    "kpi_target_attainment",
+    "kpi_scorecard",
+    "route_accounts",
+    "route_reps",
+    "route_field_visits",
+    "route_location_issues",
+    "rep_analysis",
+}
 
 
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory):
     defs = dg.Definitions.merge(
         build_defs(),
-        dg.Definitions(resources={"warehouse": WarehouseResource(path=str(tmp_path_factory.mktemp("w") / "w.duckdb"))}),
+        dg.Definitions(
+            resources={"warehouse": WarehouseResource(path=str(tmp_path_factory.mktemp("w") / "w.duckdb"))}
+        ),
     )
     return defs.resolve_asset_graph()
 
 
 def test_keys_are_schema_and_model_and_groups_follow_folders(graph):
-    materialized = {key: graph.get(key) for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
+    materialized = {
+        key: graph.get(key) for key in graph.get_all_asset_keys() if graph.get(key).is_materializable
+    }
     assert {key.path[1] for key in materialized if key.path[0] == "marts"} == MARTS
     for key, node in materialized.items():
         assert len(key.path) == 2
@@ -61,11 +84,17 @@ class _Run:
 
 
 def test_run_day_range_becomes_inclusive_dbt_vars():
-    ranged = _Run({"dagster/asset_partition_range_start": "2025-01-01",
-                   "dagster/asset_partition_range_end": "2025-01-03"})
+    ranged = _Run(
+        {
+            "dagster/asset_partition_range_start": "2025-01-01",
+            "dagster/asset_partition_range_end": "2025-01-03",
+        }
+    )
     assert partition_window_env(ranged) == {"KPI_WINDOW_START": "2025-01-01", "KPI_WINDOW_END": "2025-01-03"}
-    assert partition_window_env(_Run({"dagster/partition": "2025-02-01"})) == {"KPI_WINDOW_START": "2025-02-01",
-                                                                             "KPI_WINDOW_END": "2025-02-01"}
+    assert partition_window_env(_Run({"dagster/partition": "2025-02-01"})) == {
+        "KPI_WINDOW_START": "2025-02-01",
+        "KPI_WINDOW_END": "2025-02-01",
+    }
     assert partition_window_env(_Run({})) == {}
 
 
@@ -90,18 +119,26 @@ def test_partitioned_materialization_passes_the_window_to_dbt(tmp_path, full_war
         day = con.execute(
             "select orders.loaded_for_date from marts.fct_orders as orders inner join raw.orders_order_lines as lines "
             "on lines.order_id = orders.order_id and lines._partition_date = orders.loaded_for_date "
-            "group by 1 order by count(*) desc, 1 limit 1").fetchone()[0]
-        relined = {r[0] for r in con.execute(
-            "select distinct order_id from raw.orders_order_lines where _partition_date = ?", [day]).fetchall()}
+            "group by 1 order by count(*) desc, 1 limit 1"
+        ).fetchone()[0]
+        relined = {
+            r[0]
+            for r in con.execute(
+                "select distinct order_id from raw.orders_order_lines where _partition_date = ?", [day]
+            ).fetchall()
+        }
         con.execute("update raw.orders_order_lines set line_amount = line_amount + 1000")
 
     project = dbt_project()
     result = dg.materialize(
         [build_dbt_assets(project)],
         resources={"dbt": dbt_resource(project), "warehouse": WarehouseResource(path=str(warehouse))},
-        tags={"dagster/asset_partition_range_start": f"{day:%Y-%m-%d}",
-              "dagster/asset_partition_range_end": f"{day:%Y-%m-%d}"},
-        selection=dg.AssetSelection.assets(dg.AssetKey(["marts", "fct_orders"])) | dg.AssetSelection.groups("staging"),
+        tags={
+            "dagster/asset_partition_range_start": f"{day:%Y-%m-%d}",
+            "dagster/asset_partition_range_end": f"{day:%Y-%m-%d}",
+        },
+        selection=dg.AssetSelection.assets(dg.AssetKey(["marts", "fct_orders"]))
+        | dg.AssetSelection.groups("staging"),
     )
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
@@ -110,6 +147,8 @@ def test_partitioned_materialization_passes_the_window_to_dbt(tmp_path, full_war
     assert all(e.passed for e in result.get_asset_check_evaluations())
     after = read_table(warehouse, "fct_orders").set_index("order_id").loc[before.index]
     changed = (after["gross_amount"] - before["gross_amount"]).abs() > 0.5
-    touched = before["customer_id"].isin(before.loc[before["loaded_for_date"].astype(str) == f"{day:%Y-%m-%d}", "customer_id"])
+    touched = before["customer_id"].isin(
+        before.loc[before["loaded_for_date"].astype(str) == f"{day:%Y-%m-%d}", "customer_id"]
+    )
     assert 0 < int(touched.sum()) < len(before)
     assert relined and changed[before.index.isin(relined)].all() and not changed[~touched].any()

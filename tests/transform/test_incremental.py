@@ -9,8 +9,11 @@ import pandas as pd
 from tests.transform.dbt_runner import mart_tables, normalised, read_table, run_dbt
 from tests.transform.raw_fixture import write_raw
 
-WINDOWS = [(date(2024, 12, 1), date(2024, 12, 31)), (date(2025, 1, 1), date(2025, 1, 31)),
-           (date(2025, 2, 1), date(2025, 2, 28))]
+WINDOWS = [
+    (date(2024, 12, 1), date(2024, 12, 31)),
+    (date(2025, 1, 1), date(2025, 1, 31)),
+    (date(2025, 2, 1), date(2025, 2, 28)),
+]
 
 
 def _window(start: date, end: date) -> dict:
@@ -48,11 +51,21 @@ def test_windowed_history_equals_full_refresh_and_reruns_are_idempotent(tmp_path
     # the history arrives window by window, as the daily partitions would load it
     for start, end in WINDOWS:
         write_raw(str(warehouse), raw_tables, until=end)
-        run_dbt(["build", "--exclude", "resource_type:test", "resource_type:unit_test"], warehouse=warehouse, env=_window(start, end), target_path=target)
+        run_dbt(
+            ["build", "--exclude", "resource_type:test", "resource_type:unit_test"],
+            warehouse=warehouse,
+            env=_window(start, end),
+            target_path=target,
+        )
     _assert_same_marts(warehouse, full_warehouse)
 
     # re-running an old window on the complete raw data leaves every mart as it was
-    run_dbt(["build", "--exclude", "resource_type:test", "resource_type:unit_test"], warehouse=warehouse, env=_window(*WINDOWS[1]), target_path=target)
+    run_dbt(
+        ["build", "--exclude", "resource_type:test", "resource_type:unit_test"],
+        warehouse=warehouse,
+        env=_window(*WINDOWS[1]),
+        target_path=target,
+    )
     _assert_same_marts(warehouse, full_warehouse)
 
 
@@ -68,22 +81,31 @@ def test_a_windowed_run_rebuilds_only_what_its_window_touched(tmp_path, raw_tabl
     with duckdb.connect(str(warehouse)) as con:
         order_id, gross = con.execute(
             "select order_id, gross_amount from marts.fct_orders where order_date < '2024-12-20' "
-            "and not is_cancelled and line_count = 1 order by order_id limit 1").fetchone()
+            "and not is_cancelled and line_count = 1 order by order_id limit 1"
+        ).fetchone()
         # the order's line is corrected in place, in its own (December) partition
-        con.execute("update raw.orders_order_lines set line_amount = line_amount * 2 where order_id = ?", [order_id])
+        con.execute(
+            "update raw.orders_order_lines set line_amount = line_amount * 2 where order_id = ?", [order_id]
+        )
 
     def mart_gross() -> float:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            return con.execute("select gross_amount from marts.fct_orders where order_id = ?", [order_id]).fetchone()[0]
+            return con.execute(
+                "select gross_amount from marts.fct_orders where order_id = ?", [order_id]
+            ).fetchone()[0]
 
     # a day after the fixture's history: nothing was loaded for it, so nothing is recomputed
     run_dbt(build, warehouse=warehouse, env=_window(date(2025, 6, 1), date(2025, 6, 1)), target_path=target)
     assert mart_gross() == gross, "a window without loads does not recompute a December order"
-    run_dbt(build, warehouse=warehouse, env=_window(date(2024, 12, 1), date(2024, 12, 31)), target_path=target)
+    run_dbt(
+        build, warehouse=warehouse, env=_window(date(2024, 12, 1), date(2024, 12, 31)), target_path=target
+    )
     assert mart_gross() != gross, "the December window does"
 
 
-def test_a_late_change_to_an_old_deal_rewrites_the_months_it_left_and_entered(tmp_path, raw_tables, full_warehouse):
+def test_a_late_change_to_an_old_deal_rewrites_the_months_it_left_and_entered(
+    tmp_path, raw_tables, full_warehouse
+):
     """A deal won in December gets a new version in February that moves its close into January and changes its
     amount: the February window must rewrite December and January, exactly as a full refresh computes them."""
     from datetime import datetime
@@ -114,7 +136,9 @@ def test_a_late_change_to_an_old_deal_rewrites_the_months_it_left_and_entered(tm
     assert after.loc["2025-01", "won_count"] == before.loc["2025-01", "won_count"] + 1
 
 
-def test_a_lead_reattributed_later_carries_its_deal_and_orders_to_the_new_channel(tmp_path, raw_tables, full_warehouse):
+def test_a_lead_reattributed_later_carries_its_deal_and_orders_to_the_new_channel(
+    tmp_path, raw_tables, full_warehouse
+):
     """Two ways a lead's channel changes after it was built, both arriving in February: a referral lead whose deal
     was won in January gets a version that credits a Google Ads campaign, and a December lead's campaign is first
     reported by its platform in February. The February window must move the leads, the deal, its orders and the
@@ -136,7 +160,12 @@ def test_a_lead_reattributed_later_carries_its_deal_and_orders_to_the_new_channe
     late["_partition_date"] = date(2025, 2, 10)
     late["_loaded_at"] = datetime(2025, 2, 10, 23)
     # a December lead from a campaign its platform reports only from February on
-    unreported = leads[leads["utm_source"].isna() & (leads["id"] != lead_id)].sort_values("_loaded_at").iloc[[0]].copy()
+    unreported = (
+        leads[leads["utm_source"].isna() & (leads["id"] != lead_id)]
+        .sort_values("_loaded_at")
+        .iloc[[0]]
+        .copy()
+    )
     unreported["utm_source"], unreported["utm_campaign"] = "google_ads", "g9"
     late_report = tables["ads_google_ads"].iloc[[0]].copy()
     late_report["campaign_id"], late_report["campaign"] = "g9", "search_late_report"
@@ -152,13 +181,20 @@ def test_a_lead_reattributed_later_carries_its_deal_and_orders_to_the_new_channe
 
     # the change reached every fact that inherits the lead's channel
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("select channel from marts.fct_leads where lead_id = ?", [lead_id]).fetchone() == ("paid_search",)
-        assert con.execute("select channel from marts.fct_leads where lead_id = ?",
-                           [unreported["id"].iloc[0]]).fetchone() == ("paid_search",)
-        deal_channels = con.execute("select distinct channel from marts.fct_deals where lead_id = ?", [lead_id]).fetchall()
+        assert con.execute("select channel from marts.fct_leads where lead_id = ?", [lead_id]).fetchone() == (
+            "paid_search",
+        )
+        assert con.execute(
+            "select channel from marts.fct_leads where lead_id = ?", [unreported["id"].iloc[0]]
+        ).fetchone() == ("paid_search",)
+        deal_channels = con.execute(
+            "select distinct channel from marts.fct_deals where lead_id = ?", [lead_id]
+        ).fetchall()
         order_channels = con.execute(
             "select distinct o.channel from marts.fct_orders o join marts.fct_deals d on o.deal_id = d.deal_id "
-            "where d.lead_id = ?", [lead_id]).fetchall()
+            "where d.lead_id = ?",
+            [lead_id],
+        ).fetchall()
     assert deal_channels == [("paid_search",)]
     assert order_channels == [("paid_search",)]
 
@@ -170,7 +206,7 @@ def test_a_reprocessed_window_that_lost_rows_equals_a_full_build(tmp_path, raw_t
     import duckdb
 
     january = WINDOWS[1]
-    in_january = lambda frame: frame["_partition_date"].between(*january)  # noqa: E731
+    in_january = lambda frame: frame["_partition_date"].between(*january)
     tables = {name: frame.copy() for name, frame in raw_tables.items()}
     ads = tables["ads_google_ads"]
     tables["ads_google_ads"] = ads.drop(ads[in_january(ads)].index[:1])
@@ -197,5 +233,9 @@ def test_a_reprocessed_window_that_lost_rows_equals_a_full_build(tmp_path, raw_t
     run_dbt([*build, "--full-refresh"], warehouse=refreshed, target_path=tmp_path / "target_full")
     _assert_same_marts(warehouse, refreshed)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("select count(*) from marts.fct_deals where deal_id = ?", [only]).fetchone() == (0,)
-        assert con.execute("select count(*) from marts.fct_orders where order_id = ?", [int(lost_order)]).fetchone() == (0,)
+        assert con.execute("select count(*) from marts.fct_deals where deal_id = ?", [only]).fetchone() == (
+            0,
+        )
+        assert con.execute(
+            "select count(*) from marts.fct_orders where order_id = ?", [int(lost_order)]
+        ).fetchone() == (0,)

@@ -26,11 +26,34 @@ def demo(tmp_path_factory) -> tuple[Path, Path]:
     """Demo sources (scale 0.05, 60 days) loaded by the ingest assets and built by dbt: (sources, warehouse)."""
     root = tmp_path_factory.mktemp("demo")
     sources, data = root / "sources", root / "data"
-    env = {**os.environ, "KPI_DATA_DIR": str(data), "KPI_SOURCES_DIR": str(sources),
-           "KPI_START_DATE": START.isoformat()}
-    subprocess.run([sys.executable, "-m", "dagster_project.cli", "demo-data", "--scale", "0.05", "--seed", "7",
-                    "--start", START.isoformat(), "--days", str(DAYS), "--out", str(sources)],
-                   env=env, check=True, cwd=REPO, capture_output=True)
+    env = {
+        **os.environ,
+        "KPI_DATA_DIR": str(data),
+        "KPI_SOURCES_DIR": str(sources),
+        "KPI_START_DATE": START.isoformat(),
+    }
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dagster_project.cli",
+            "demo-data",
+            "--scale",
+            "0.05",
+            "--seed",
+            "7",
+            "--start",
+            START.isoformat(),
+            "--days",
+            str(DAYS),
+            "--out",
+            str(sources),
+        ],
+        env=env,
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+    )
     warehouse = load_raw(sources, data, START, START + timedelta(days=DAYS - 1))
     run_dbt(["build", "--exclude", "test_type:unit"], warehouse=warehouse, target_path=root / "target")
     return sources, warehouse
@@ -44,25 +67,37 @@ def _mart(warehouse: Path, sql: str) -> pd.DataFrame:
 def test_company_revenue_win_rate_and_cycle(demo):
     sources, warehouse = demo
     expected = recompute(sources)["company"]
-    actual = _mart(warehouse, "select month_start, net_revenue_usd, win_rate_by_count, sales_cycle_median_days "
-                              "from marts.kpi_monthly where owner_level = 'company'")
+    actual = _mart(
+        warehouse,
+        "select month_start, net_revenue_usd, win_rate_by_count, sales_cycle_median_days "
+        "from marts.kpi_monthly where owner_level = 'company'",
+    )
     actual = actual.set_index(pd.to_datetime(actual["month_start"])).drop(columns="month_start").sort_index()
     assert len(expected) >= 2
-    pd.testing.assert_frame_equal(actual.loc[expected.index], expected.astype(float), check_dtype=False,
-                                  check_names=False, rtol=1e-9, atol=1e-6)
+    pd.testing.assert_frame_equal(
+        actual.loc[expected.index],
+        expected.astype(float),
+        check_dtype=False,
+        check_names=False,
+        rtol=1e-9,
+        atol=1e-6,
+    )
 
 
 def test_cac_per_channel(demo):
     sources, warehouse = demo
     expected = recompute(sources)["channel"]
-    actual = _mart(warehouse, "select month_start, channel, ad_spend_usd, new_customers, cac_usd "
-                              "from marts.kpi_channel_monthly")
+    actual = _mart(
+        warehouse,
+        "select month_start, channel, ad_spend_usd, new_customers, cac_usd from marts.kpi_channel_monthly",
+    )
     actual["month_start"] = pd.to_datetime(actual["month_start"])
     actual = actual.set_index(["month_start", "channel"]).sort_index()
     assert expected["ad_spend_usd"].sum() > 0 and expected["new_customers"].sum() > 0
     assert np.isfinite(expected["cac_usd"]).any()
-    pd.testing.assert_frame_equal(actual.loc[expected.index], expected, check_dtype=False, check_names=False,
-                                  rtol=1e-9, atol=1e-6)
+    pd.testing.assert_frame_equal(
+        actual.loc[expected.index], expected, check_dtype=False, check_names=False, rtol=1e-9, atol=1e-6
+    )
     # the mart's other rows (channels idle in a month) carry neither spend nor customers
     rest = actual.drop(index=expected.index)
     assert (rest["ad_spend_usd"] == 0).all() and (rest["new_customers"] == 0).all()
@@ -73,13 +108,23 @@ def test_every_target_is_compared_with_the_kpi_it_names(demo):
     scope, and the demo's targets land where docs/demo-data.md says (about 100 % for the company)."""
     sources, warehouse = demo
     targets = pd.read_csv(sources / "reference" / "kpi_targets.csv")
-    marts = _mart(warehouse, "select target_id, metric, owner_level, actual_value, pace_to_target, as_of_date "
-                             "from marts.kpi_target_attainment where status <> 'not_started'").set_index("target_id")
+    marts = _mart(
+        warehouse,
+        "select target_id, metric, owner_level, actual_value, pace_to_target, as_of_date "
+        "from marts.kpi_target_attainment where status <> 'not_started'",
+    ).set_index("target_id")
     recompute = TargetRecompute(sources)
     started = targets[targets["target_id"].isin(marts.index)]
-    assert set(started["metric"]) >= {"won_amount_usd", "net_revenue_usd", "new_customers", "cac_usd",
-                                      "conversion_lead_to_deal", "win_rate_by_count", "avg_won_deal_size_usd",
-                                      "sales_cycle_median_days"}
+    assert set(started["metric"]) >= {
+        "won_amount_usd",
+        "net_revenue_usd",
+        "new_customers",
+        "cac_usd",
+        "conversion_lead_to_deal",
+        "win_rate_by_count",
+        "avg_won_deal_size_usd",
+        "sales_cycle_median_days",
+    }
     assert {"rep", "team", "company"} <= set(started["owner_level"])
     as_of = pd.Timestamp(marts["as_of_date"].iloc[0])
     for row in started.itertuples():

@@ -31,12 +31,15 @@ def _like(frame: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-@pytest.mark.parametrize("table", ["kpi_monthly", "kpi_channel_monthly", "kpi_target_attainment", "fct_orders",
-                                   "fct_ad_spend"])
+@pytest.mark.parametrize(
+    "table", ["kpi_monthly", "kpi_channel_monthly", "kpi_target_attainment", "fct_orders", "fct_ad_spend"]
+)
 def test_postgres_build_matches_duckdb(tmp_path_factory, full_warehouse, table, pg_build):
     raw_duck = read_table(full_warehouse, table)
     for col in raw_duck.columns:
-        if pd.api.types.is_numeric_dtype(raw_duck[col].dtype) and not pd.api.types.is_bool_dtype(raw_duck[col].dtype):
+        if pd.api.types.is_numeric_dtype(raw_duck[col].dtype) and not pd.api.types.is_bool_dtype(
+            raw_duck[col].dtype
+        ):
             raw_duck[col] = raw_duck[col].astype("float64")
     duck = normalised(raw_duck)
     pg = normalised(_like(_pg_table(pg_build, table), raw_duck))
@@ -53,7 +56,11 @@ def pg_build(tmp_path_factory, full_warehouse):
         target = tmp_path_factory.mktemp("pg") / "target"
         run_dbt(["build"], target="postgres", env={"KPI_PG_DATABASE": database}, target_path=target)
         # a windowed run exercises delete+insert on PostgreSQL (single and composite keys) and must change nothing
-        run_dbt(["build", "--select", "fct_orders", "fct_ad_spend", "fct_deals"], target="postgres",
-                env={"KPI_PG_DATABASE": database}, target_path=target,
-                dbt_vars={"min_date": "2025-01-01", "max_date": "2025-01-31"})
+        run_dbt(
+            ["build", "--select", "fct_orders", "fct_ad_spend", "fct_deals"],
+            target="postgres",
+            env={"KPI_PG_DATABASE": database},
+            target_path=target,
+            dbt_vars={"min_date": "2025-01-01", "max_date": "2025-01-31"},
+        )
         yield database

@@ -16,7 +16,14 @@ from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
 SOURCES = {
     "crm": {
-        "tables": ["crm_users", "crm_accounts", "crm_leads", "crm_deals", "crm_deal_stage_events", "crm_activities"],
+        "tables": [
+            "crm_users",
+            "crm_accounts",
+            "crm_leads",
+            "crm_deals",
+            "crm_deal_stage_events",
+            "crm_activities",
+        ],
         "kinds": {"duckdb", "json"},
         "description": "CRM export (NDJSON per entity per day)",
     },
@@ -26,7 +33,13 @@ SOURCES = {
         "description": "ad-platform daily reports (CSV, one format per platform)",
     },
     "orders": {
-        "tables": ["orders_customers", "orders_products", "orders_orders", "orders_order_lines", "orders_refunds"],
+        "tables": [
+            "orders_customers",
+            "orders_products",
+            "orders_orders",
+            "orders_order_lines",
+            "orders_refunds",
+        ],
         "kinds": {"duckdb", "sql"},
         "description": "operational orders database, rows by updated_at day",
     },
@@ -46,7 +59,9 @@ def raw_key(table: str) -> dg.AssetKey:
 def _spec(table: str, source: str, partitioned: bool) -> dg.AssetSpec:
     columns = builtin_specs()[table].columns
     schema = dg.TableSchema(
-        columns=[dg.TableColumn(c.name, c.type, description="required" if c.required else None) for c in columns]
+        columns=[
+            dg.TableColumn(c.name, c.type, description="required" if c.required else None) for c in columns
+        ]
     )
     return dg.AssetSpec(
         key=raw_key(table),
@@ -56,7 +71,9 @@ def _spec(table: str, source: str, partitioned: bool) -> dg.AssetSpec:
         description=f"raw.{table}: {SOURCES[source]['description']}; every row carries lineage columns.",
         metadata={"dagster/column_schema": schema, "dagster/table_name": f"raw.{table}"},
         # Freshness as users see it: a daily source older than 26 hours is late.
-        freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26)) if partitioned else None,
+        freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26))
+        if partitioned
+        else None,
     )
 
 
@@ -75,7 +92,9 @@ def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> 
         # these assets; KPI_SOURCES_DIR, KPI_MAPPINGS_DIR and KPI_ORDERS_DB_URL point them elsewhere.
         resource_defs={"sources": sources_resource},
     )
-    def ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: IngestSourcesResource):
+    def ingest(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: IngestSourcesResource
+    ):
         selected = [t for t in tables if raw_key(t) in context.selected_asset_keys]
         window = None
         if partitioned:
@@ -84,15 +103,18 @@ def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> 
         with warehouse.connect() as con:
             try:
                 counts = load_tables(
-                    con, selected, window, context.run.run_id, sources.sources_path, sources.mappings_path,
+                    con,
+                    selected,
+                    window,
+                    context.run.run_id,
+                    sources.sources_path,
+                    sources.mappings_path,
                     sources.orders_db_url,
                 )
             except (SpecError, HeaderError, LookupFileError, InputError) as exc:
                 # The user's file is at fault, not the code: say what and where, without a traceback.
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
-            totals = {
-                t: con.execute(f'select count(*) from raw."{t}"').fetchone()[0] for t in selected
-            }
+            totals = {t: con.execute(f'select count(*) from raw."{t}"').fetchone()[0] for t in selected}
         for table in selected:
             c = counts[table]
             folded = f" + aggregated {c.aggregated}" if c.aggregated else ""

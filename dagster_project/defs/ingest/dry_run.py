@@ -54,8 +54,13 @@ def dry_run(mapping: Path, export: Path | None, sources_dir: Path, rows: int = 5
         con.execute("set TimeZone = 'UTC'")
         load = TableLoad(con, canonical, known_currencies(con, sources_dir / "reference" / "fx_rates.csv"))
         try:
-            stage_files(con, load, spec, [(day.group(1) if day else None, export.resolve())],
-                        sources_root(spec, export, sources_dir))
+            stage_files(
+                con,
+                load,
+                spec,
+                [(day.group(1) if day else None, export.resolve())],
+                sources_root(spec, export, sources_dir),
+            )
         except (SpecError, HeaderError, LookupFileError) as exc:
             return False, str(exc)
         checked = load.check()
@@ -69,7 +74,10 @@ def dry_run(mapping: Path, export: Path | None, sources_dir: Path, rows: int = 5
         ).fetchall()
         for line, *values in sample:
             out.append(f"\nline {line}:")
-            out += [f"  {label:<{width}} = {'' if value is None else value}" for label, value in zip(labels, values)]
+            out += [
+                f"  {label:<{width}} = {'' if value is None else value}"
+                for label, value in zip(labels, values)
+            ]
         reasons = con.execute(
             f"select _reason, count(*), list(_source_line order by _source_line)[:{SAMPLE_LINES}] "
             f"from {checked} where _reason is not null group by 1 order by 2 desc, 1"
@@ -81,7 +89,9 @@ def dry_run(mapping: Path, export: Path | None, sources_dir: Path, rows: int = 5
     if reasons:
         out.append(f"\nwould quarantine {quarantined} row(s):")
         for reason, count, lines in reasons:
-            out.append(f"  {count} × {reason}  (line {', '.join(map(str, lines))}{', …' if count > len(lines) else ''})")
+            out.append(
+                f"  {count} × {reason}  (line {', '.join(map(str, lines))}{', …' if count > len(lines) else ''})"
+            )
             out += [f"      {hint}" for hint in _hints(reason, canonical)]
     aggregated = f" + aggregated {load.counts.aggregated}" if load.counts.aggregated else ""
     out.append(f"\nread {load.counts.read} = would load {loaded} + quarantine {quarantined}{aggregated}")
@@ -92,12 +102,19 @@ def _hints(reason: str, canonical) -> list[str]:
     """What to change in the mapping for the commonest reasons."""
     for column in canonical.columns:
         if reason.startswith(f"value not accepted for {column.name}: "):
-            return [f"accepted: {', '.join(column.accepted)} — recode it under `values: {column.name}:`"
-                    + (" or add it to the profile's deal_stages" if column.accepted_from == "deal_stages" else "")]
-        if reason.startswith(f"wrong type for {column.name} ({column.type})") and column.type in ("date", "timestamp"):
-            return ["give the column's strptime format: `Header: {to: " + column.name + ", date_format: ...}`"]
+            return [
+                f"accepted: {', '.join(column.accepted)} — recode it under `values: {column.name}:`"
+                + (" or add it to the profile's deal_stages" if column.accepted_from == "deal_stages" else "")
+            ]
+        if reason.startswith(f"wrong type for {column.name} ({column.type})") and column.type in (
+            "date",
+            "timestamp",
+        ):
+            return [
+                "give the column's strptime format: `Header: {to: " + column.name + ", date_format: ...}`"
+            ]
         if reason == f"missing required field: {column.name}":
-            return [f"blank {column.name} can be recoded: `values: {column.name}: {{\"\": ...}}`"]
+            return [f'blank {column.name} can be recoded: `values: {column.name}: {{"": ...}}`']
     return []
 
 

@@ -72,6 +72,7 @@ def _where(spec: SourceSpec, sources_dir: Path) -> str:
 
 def _walk(folder: Path) -> Iterable[Path]:
     """Every file under `folder`; a folder that cannot be listed is an error naming it."""
+
     def fail(exc: OSError) -> None:
         raise InputError(f"{exc.filename}: cannot read this folder ({exc.strerror})")
 
@@ -110,7 +111,9 @@ def survey(
         root = sources_dir / _root(spec.files)
         if not root.is_dir():
             if required:
-                raise InputError(f"{root}: landing folder of raw.{table} not found {_where(spec, sources_dir)}")
+                raise InputError(
+                    f"{root}: landing folder of raw.{table} not found {_where(spec, sources_dir)}"
+                )
             return result
         result.present = True
     mine = pattern_regex(spec.files)
@@ -121,7 +124,9 @@ def survey(
     for path in _walk(root):
         relative = path.relative_to(sources_dir).as_posix()
         if not path.is_file():
-            raise InputError(f"{path}: cannot be read (a broken link or not a regular file) {_where(spec, sources_dir)}")
+            raise InputError(
+                f"{path}: cannot be read (a broken link or not a regular file) {_where(spec, sources_dir)}"
+            )
         match = mine.fullmatch(relative)
         if match is None:
             if not any(r.fullmatch(relative) for r in theirs):

@@ -96,8 +96,10 @@ def apply_query(con: duckdb.DuckDBPyConnection, spec: SourceSpec, read: pa.Table
             con.unregister("export")
     missing = [c.source for c in spec.columns if c.source not in result.column_names]
     if missing:
-        raise HeaderError(f"{relative}: the query of {spec.origin} returns no column {', '.join(missing)} "
-                          f"(it returns: {', '.join(result.column_names)})")
+        raise HeaderError(
+            f"{relative}: the query of {spec.origin} returns no column {', '.join(missing)} "
+            f"(it returns: {', '.join(result.column_names)})"
+        )
 
     def lineage(table: pa.Table, name: str, kind: pa.DataType) -> pa.Array:
         if name in table.column_names:
@@ -106,8 +108,14 @@ def apply_query(con: duckdb.DuckDBPyConnection, spec: SourceSpec, read: pa.Table
 
     shaped = []
     for table in (failed, result):
-        columns = {c.name: (table[c.source].cast(pa.string()) if c.source in table.column_names
-                            else pa.nulls(table.num_rows, pa.string())) for c in spec.columns}
+        columns = {
+            c.name: (
+                table[c.source].cast(pa.string())
+                if c.source in table.column_names
+                else pa.nulls(table.num_rows, pa.string())
+            )
+            for c in spec.columns
+        }
         columns["_source"] = pa.array([relative] * table.num_rows, pa.string())
         columns["_source_line"] = lineage(table, "_source_line", pa.int64())
         columns["_raw"] = lineage(table, "_raw", pa.string())
@@ -117,7 +125,10 @@ def apply_query(con: duckdb.DuckDBPyConnection, spec: SourceSpec, read: pa.Table
 
 
 def stage_files(
-    con: duckdb.DuckDBPyConnection, load: TableLoad, spec: SourceSpec, files: list[tuple[str | None, Path]],
+    con: duckdb.DuckDBPyConnection,
+    load: TableLoad,
+    spec: SourceSpec,
+    files: list[tuple[str | None, Path]],
     sources_dir: Path,
     required: bool = False,
 ) -> None:
@@ -190,8 +201,10 @@ def load_tables(
                 stage_files(con, load, spec, landing.files, sources_dir, expected(table))
             if expected(table) and present and not any(present):
                 folders = ", ".join(f"{s.files} ({s.origin})" for s in table_specs if s.files)
-                raise InputError(f"no landing folder of raw.{table} found under {sources_dir} (setting "
-                                 f"KPI_SOURCES_DIR); looked for {folders}")
+                raise InputError(
+                    f"no landing folder of raw.{table} found under {sources_dir} (setting "
+                    f"KPI_SOURCES_DIR); looked for {folders}"
+                )
             counts[table] = load.replace(window, load_id, loaded_at)
             counts[table].ignored = record_ignored(con, table, ignored, load_id, loaded_at)
         con.execute("commit")

@@ -13,10 +13,16 @@ import pyarrow as pa
 from dagster_project.defs.ingest.spec import ColumnSpec, SourceSpec
 
 SQL_TYPES = {
-    "varchar": "varchar", "bigint": "bigint", "double": "double", "date": "date", "timestamp": "timestamp",
+    "varchar": "varchar",
+    "bigint": "bigint",
+    "double": "double",
+    "date": "date",
+    "timestamp": "timestamp",
     "boolean": "boolean",
 }
-LINEAGE_DDL = "_partition_date date, _source varchar, _source_line bigint, _load_id varchar, _loaded_at timestamp"
+LINEAGE_DDL = (
+    "_partition_date date, _source varchar, _source_line bigint, _load_id varchar, _loaded_at timestamp"
+)
 QUARANTINE_DDL = """
 create table if not exists raw.quarantine (
     source varchar, source_line bigint, raw_text varchar, reason varchar, target_table varchar,
@@ -77,7 +83,11 @@ def _typed(column: ColumnSpec, text: str, spec: SourceSpec) -> str:
         return text
     if column.type in ("bigint", "double"):
         # a decimal-comma export groups thousands with spaces (often no-break ones): 1 234,50
-        number = f"replace(regexp_replace({text}, '[\\s\u00a0\u202f]', '', 'g'), ',', '.')" if spec.decimal_comma else text
+        number = (
+            f"replace(regexp_replace({text}, '[\\s\u00a0\u202f]', '', 'g'), ',', '.')"
+            if spec.decimal_comma
+            else text
+        )
         return f"try_cast({number} as {column.type})"
     if column.type == "boolean":
         return f"try_cast({text} as boolean)"
@@ -96,8 +106,10 @@ def _typed(column: ColumnSpec, text: str, spec: SourceSpec) -> str:
         return f"cast(try_cast({text} as timestamptz) as timestamp)"
     # an explicit offset after the time of day (…T09:15:00Z, …09:15+03:00) wins over the source's zone
     offset = f"regexp_matches({text}, '\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?\\s*(Z|[+-]\\d\\d(:?\\d\\d)?)$')"
-    return (f"(case when {offset} then cast(try_cast({text} as timestamptz) as timestamp) "
-            f"else {_in_utc(f'try_cast({text} as timestamp)', spec)} end)")
+    return (
+        f"(case when {offset} then cast(try_cast({text} as timestamptz) as timestamp) "
+        f"else {_in_utc(f'try_cast({text} as timestamp)', spec)} end)"
+    )
 
 
 def implausible(column: ColumnSpec, raw: str, value: str, spec: SourceSpec) -> list[str]:
@@ -111,7 +123,9 @@ def implausible(column: ColumnSpec, raw: str, value: str, spec: SourceSpec) -> l
         if spec.decimal_comma:
             text = f"replace({text}, ',', '.')"
         number = f"try_cast({text} as double)"
-        return [f"case when {number} <> trunc({number}) then 'fractional value for {label} (bigint): ' || {raw} end"]
+        return [
+            f"case when {number} <> trunc({number}) then 'fractional value for {label} (bigint): ' || {raw} end"
+        ]
     if column.type == "double":
         return [f"case when not isfinite({value}) then 'not a finite number for {label}: ' || {raw} end"]
     if column.type in ("date", "timestamp"):
@@ -119,8 +133,10 @@ def implausible(column: ColumnSpec, raw: str, value: str, spec: SourceSpec) -> l
         earliest = config.earliest_plausible_date
         latest = date.today() + timedelta(days=config.future_days_plausible)
         return [
-            f"case when {value} < {_lit(earliest.isoformat())}::date or {value} >= {_lit(latest.isoformat())}::date "
-            f"+ interval 1 day then 'implausible date for {label} (outside {earliest} … {latest}): ' || {raw} end"
+            (
+                f"case when {value} < {_lit(earliest.isoformat())}::date or {value} >= {_lit(latest.isoformat())}::date "
+                f"+ interval 1 day then 'implausible date for {label} (outside {earliest} … {latest}): ' || {raw} end"
+            )
         ]
     return []
 
@@ -181,16 +197,23 @@ def register_lookups(con: duckdb.DuckDBPyConnection, spec: SourceSpec, sources_d
     for number, (column, lookup) in enumerate(spec.lookups.items()):
         found = sorted(sources_dir.glob(lookup.file))
         if not found:
-            raise LookupFileError(f"{spec.origin}: lookup file '{lookup.file}' for {column} matches no file "
-                                  f"under {sources_dir}")
+            raise LookupFileError(
+                f"{spec.origin}: lookup file '{lookup.file}' for {column} matches no file under {sources_dir}"
+            )
         path = found[-1]
-        header = [d[0] for d in con.execute(
-            "select * from read_csv(?, header = true, all_varchar = true, delim = ?, encoding = ?) limit 0",
-            [str(path), lookup.delimiter, lookup.encoding]).description]
+        header = [
+            d[0]
+            for d in con.execute(
+                "select * from read_csv(?, header = true, all_varchar = true, delim = ?, encoding = ?) limit 0",
+                [str(path), lookup.delimiter, lookup.encoding],
+            ).description
+        ]
         missing = [c for c in (lookup.key, lookup.value) if c not in header]
         if missing:
-            raise LookupFileError(f"{spec.origin}: lookup file {path.relative_to(sources_dir)} has no column "
-                                  f"{', '.join(missing)} (it has: {', '.join(header)})")
+            raise LookupFileError(
+                f"{spec.origin}: lookup file {path.relative_to(sources_dir)} has no column "
+                f"{', '.join(missing)} (it has: {', '.join(header)})"
+            )
         table = f"_lookup_{number}"
         # a key listed twice keeps its smallest value, so the result does not depend on the reader's order
         con.execute(
@@ -246,17 +269,28 @@ class TableLoad:
             f"_raw varchar, _partition_date date, _reason varchar)"
         )
 
-    def add(self, spec: SourceSpec, rows: pa.Table, partition_date: date | None,
-            lookups: dict[str, str] | None = None) -> None:
+    def add(
+        self,
+        spec: SourceSpec,
+        rows: pa.Table,
+        partition_date: date | None,
+        lookups: dict[str, str] | None = None,
+    ) -> None:
         """Type and validate rows (with their own `_partition_date`, or all for `partition_date`)."""
         if rows.num_rows == 0:
             return
         self.con.register("_incoming", rows)
         try:
             if "_partition_date" in rows.column_names:
-                relation = "(select * replace (cast(_partition_date as date) as _partition_date) from _incoming)"
+                relation = (
+                    "(select * replace (cast(_partition_date as date) as _partition_date) from _incoming)"
+                )
             else:
-                day = f"cast({_lit(partition_date.isoformat())} as date)" if partition_date else "cast(null as date)"
+                day = (
+                    f"cast({_lit(partition_date.isoformat())} as date)"
+                    if partition_date
+                    else "cast(null as date)"
+                )
                 relation = f"(select *, {day} as _partition_date from _incoming)"
             relation = _with_lookups(relation, spec, lookups or {})
             typed = typed_select(self.canonical, spec, relation, self.currencies)
@@ -273,7 +307,9 @@ class TableLoad:
         self.con.execute(f"create or replace temp table _typed_rows as {typed}")
         summed = [_q(c) for c in spec.aggregate]
         grain = [_q(c.name) for c in self.canonical.columns if c.name not in spec.aggregate]
-        self.con.execute(f"insert into {self.staging} by name select * from _typed_rows where _reason is not null")
+        self.con.execute(
+            f"insert into {self.staging} by name select * from _typed_rows where _reason is not null"
+        )
         [(groups,)] = self.con.execute(
             f"insert into {self.staging} by name select {', '.join(grain)}, "
             f"{', '.join(f'sum({c}) as {c}' for c in summed)}, _source, _partition_date, "
@@ -291,7 +327,8 @@ class TableLoad:
             f"case when _reason is null and row_number() over "
             f"(partition by _source, _reason is null, {', '.join(key)} order by _source_line) > 1 "
             f"then 'duplicate id within file: ' || concat_ws('/', {', '.join(key)}) end"
-            if key else "null"
+            if key
+            else "null"
         )
         self.con.execute(
             f"create or replace temp table {self.staging}_checked as "
@@ -359,8 +396,10 @@ def known_currencies(con: duckdb.DuckDBPyConnection, fx_file) -> Sequence[str]:
     found = {"USD"}
     if fx_file.exists():
         found |= {
-            c for (c,) in con.execute(
+            c
+            for (c,) in con.execute(
                 "select distinct currency from read_csv(?, header = true, all_varchar = true)", [str(fx_file)]
-            ).fetchall() if c
+            ).fetchall()
+            if c
         }
     return sorted(found)

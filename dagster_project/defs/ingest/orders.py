@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import sqlite3
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,7 +21,7 @@ BATCH_ROWS = 100_000
 def engine_for(url: str) -> sa.Engine:
     """An engine that only reads: an SQLite file is opened read-only and must exist (it is never created)."""
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg2://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg2://" + url[len("postgresql://") :]
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = Path(parsed.database or "")
@@ -31,7 +31,8 @@ def engine_for(url: str) -> sa.Engine:
                 f"database, or set sources.orders: false in the company profile (KPI_PROFILE) if there is none"
             )
         return sa.create_engine(
-            "sqlite://", poolclass=sa.pool.NullPool,
+            "sqlite://",
+            poolclass=sa.pool.NullPool,
             creator=lambda: sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True),
         )
     return sa.create_engine(url, poolclass=sa.pool.NullPool, execution_options={"postgresql_readonly": True})
@@ -60,7 +61,9 @@ OTHER_DAY = (
 def _window_query(engine: sa.Engine, spec: SourceSpec) -> sa.TextClause:
     columns = ", ".join(f'"{c.source}"' for c in spec.columns)
     day = "substr(updated_at, 1, 10)" if engine.dialect.name == "sqlite" else "cast(updated_at as date)"
-    in_window = f'select {columns}, {day} as _day from "{spec.table}" where updated_at >= :lo and updated_at < :hi'
+    in_window = (
+        f'select {columns}, {day} as _day from "{spec.table}" where updated_at >= :lo and updated_at < :hi'
+    )
 
     if engine.dialect.name != "sqlite":
         # a typed timestamp column: PostgreSQL casts the bounds to the column's type
@@ -84,8 +87,11 @@ def read_window(engine: sa.Engine, spec: SourceSpec, start: date, end: date) -> 
     names = [c.name for c in spec.columns]
     query = _window_query(engine, spec)
     params = {
-        "lo": f"{start.isoformat()} 00:00:00", "hi": f"{(end + timedelta(days=1)).isoformat()} 00:00:00",
-        "lo_day": start.isoformat(), "hi_day": end.isoformat(), "first": settings().start_date.isoformat(),
+        "lo": f"{start.isoformat()} 00:00:00",
+        "hi": f"{(end + timedelta(days=1)).isoformat()} 00:00:00",
+        "lo_day": start.isoformat(),
+        "hi_day": end.isoformat(),
+        "first": settings().start_date.isoformat(),
     }
     params = {k: v for k, v in params.items() if f":{k}" in str(query)}
     with engine.connect() as conn:

@@ -16,8 +16,12 @@ import pyarrow as pa
 from dagster_project.defs.ingest.spec import SourceSpec
 
 LINEAGE = ["_source", "_source_line", "_raw", "_parse_error"]
-SCHEMA_LINEAGE = [("_source", pa.string()), ("_source_line", pa.int64()), ("_raw", pa.string()),
-                  ("_parse_error", pa.string())]
+SCHEMA_LINEAGE = [
+    ("_source", pa.string()),
+    ("_source_line", pa.int64()),
+    ("_raw", pa.string()),
+    ("_parse_error", pa.string()),
+]
 _SURROGATE = re.compile("[\udc80-\udcff]")
 # a report may carry a long free-text field; the csv module's default limit is 128 KiB
 csv.field_size_limit(sys.maxsize)
@@ -56,7 +60,9 @@ def _decode(line: bytes, encoding: str) -> tuple[str, str | None]:
     try:
         return line.decode(encoding), None
     except UnicodeDecodeError as exc:
-        return line.decode(encoding, errors="backslashreplace"), f"not valid {encoding}: {exc.reason} at byte {exc.start}"
+        return line.decode(
+            encoding, errors="backslashreplace"
+        ), f"not valid {encoding}: {exc.reason} at byte {exc.start}"
 
 
 def _csv_records(
@@ -107,13 +113,18 @@ def read_file(path: Path, relative: str, spec: SourceSpec) -> FileRead:
         # whole records, not lines: RFC 4180 lets a quoted field hold line ends, and CR alone ends a line too
         text = data.decode(spec.encoding.replace("-sig", ""), errors="surrogateescape").removeprefix("\ufeff")
         physical = list(io.StringIO(text, newline=""))
-        physical = physical[spec.skip_lines:len(physical) - spec.footer_lines]
+        physical = physical[spec.skip_lines : len(physical) - spec.footer_lines]
         records_csv = _csv_records(physical, spec.delimiter, spec.encoding, first_line)
         head = next(records_csv, None)
         if head is None:
             names = [name for name, _ in pairs] if not spec.query else []
-            return FileRead(pa.table({n: pa.array([], pa.string()) for n in names}
-                                     | {n: pa.array([], t) for n, t in SCHEMA_LINEAGE}), 0)
+            return FileRead(
+                pa.table(
+                    {n: pa.array([], pa.string()) for n in names}
+                    | {n: pa.array([], t) for n, t in SCHEMA_LINEAGE}
+                ),
+                0,
+            )
         _, _, fields, header_error = head
         header = [h.strip() for h in fields or []]
         if spec.query:
@@ -121,7 +132,7 @@ def read_file(path: Path, relative: str, spec: SourceSpec) -> FileRead:
         lines: list[bytes] = []
     else:
         lines = _split_lines(data)
-        lines = lines[spec.skip_lines:len(lines) - spec.footer_lines]
+        lines = lines[spec.skip_lines : len(lines) - spec.footer_lines]
     if spec.query and spec.format == "ndjson":
         keys: dict[str, None] = {}
         for raw in lines:

@@ -48,10 +48,14 @@ def day_hashes(files: dict[str, list]) -> dict[str, str]:
         match = DAY_IN_PATH.search(relative)
         if match:
             by_day.setdefault(match.group(1), []).append(f"{relative}:{sha}")
-    return {day: hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest() for day, items in by_day.items()}
+    return {
+        day: hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest() for day, items in by_day.items()
+    }
 
 
-def loaded_days(instance: dg.DagsterInstance, files: dict[str, list], asset_keys: list[dg.AssetKey]) -> set[str]:
+def loaded_days(
+    instance: dg.DagsterInstance, files: dict[str, list], asset_keys: list[dg.AssetKey]
+) -> set[str]:
     """Days whose files every partitioned raw asset has loaded since they last changed (by modification time).
 
     On its first tick the sensor counts these as seen: after `kpi build` has loaded the history, starting the
@@ -118,7 +122,9 @@ def build_file_drop_sensor(watched_assets: list[dg.AssetKey] | None = None) -> d
             if first == last:
                 requests.append(dg.RunRequest(run_key=run_key, partition_key=first))
             else:
-                requests.append(dg.RunRequest(run_key=run_key, tags={RANGE_START_TAG: first, RANGE_END_TAG: last}))
+                requests.append(
+                    dg.RunRequest(run_key=run_key, tags={RANGE_START_TAG: first, RANGE_END_TAG: last})
+                )
             for day in days:
                 cursor["days"][day] = hashes[day]
         context.update_cursor(json.dumps({"files": files, "days": cursor["days"]}, sort_keys=True))

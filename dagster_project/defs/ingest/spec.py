@@ -89,8 +89,21 @@ class SourceSpec:
 
 
 MAPPING_KEYS = {
-    "target_table", "format", "files", "delimiter", "encoding", "decimal_comma", "date_format", "timezone",
-    "constants", "values", "columns", "aggregate", "lookups", "query", "skip_lines",
+    "target_table",
+    "format",
+    "files",
+    "delimiter",
+    "encoding",
+    "decimal_comma",
+    "date_format",
+    "timezone",
+    "constants",
+    "values",
+    "columns",
+    "aggregate",
+    "lookups",
+    "query",
+    "skip_lines",
     "footer_lines",
 }
 COLUMN_KEYS = {"to", "date_format"}
@@ -125,14 +138,18 @@ def parse_mapping(data, name: str, origin: str, base: SourceSpec) -> SourceSpec:
         raise SpecError(f"{origin}: not a YAML mapping of keys to values")
     unknown = sorted(set(map(str, data)) - MAPPING_KEYS)
     if unknown:
-        raise SpecError(f"{origin}: unknown key {', '.join(unknown)} (known: {', '.join(sorted(MAPPING_KEYS))})")
+        raise SpecError(
+            f"{origin}: unknown key {', '.join(unknown)} (known: {', '.join(sorted(MAPPING_KEYS))})"
+        )
     target = base.target_table
     by_name = {c.name: c for c in base.columns}
 
     def canonical_column(column, where: str) -> ColumnSpec:
         if column not in by_name:
-            raise SpecError(f"{origin}: {where}: '{column}' is not a column of raw.{target} "
-                            f"(columns: {', '.join(by_name)})")
+            raise SpecError(
+                f"{origin}: {where}: '{column}' is not a column of raw.{target} "
+                f"(columns: {', '.join(by_name)})"
+            )
         return by_name[column]
 
     if not isinstance(data.get("columns"), dict) or not data["columns"]:
@@ -168,7 +185,9 @@ def parse_mapping(data, name: str, origin: str, base: SourceSpec) -> SourceSpec:
     for canonical, recode in (data.get("values") or {}).items():
         canonical_column(canonical, "values (keyed by the canonical column)")
         if canonical not in mapped:
-            raise SpecError(f"{origin}: values: '{canonical}' is neither mapped from an export column nor a constant")
+            raise SpecError(
+                f"{origin}: values: '{canonical}' is neither mapped from an export column nor a constant"
+            )
         if not isinstance(recode, dict):
             raise SpecError(f"{origin}: values of '{canonical}' must map export values to canonical values")
         values[str(canonical)] = {_value_key(a): str(b) for a, b in recode.items()}
@@ -178,12 +197,16 @@ def parse_mapping(data, name: str, origin: str, base: SourceSpec) -> SourceSpec:
         if canonical not in {c.name for c in columns}:
             raise SpecError(f"{origin}: lookups: '{canonical}' must also be mapped from an export column")
         if not isinstance(spec, dict) or not {"file", "key", "value"} <= set(spec) or set(spec) - LOOKUP_KEYS:
-            raise SpecError(f"{origin}: lookups: '{canonical}' needs file, key, value "
-                            f"(optional: delimiter, encoding, default)")
+            raise SpecError(
+                f"{origin}: lookups: '{canonical}' needs file, key, value "
+                f"(optional: delimiter, encoding, default)"
+            )
         lookup = Lookup(**{k: str(v) for k, v in spec.items()})
         if lookup.encoding.lower() not in LOOKUP_ENCODINGS:
-            raise SpecError(f"{origin}: lookups: '{canonical}' encoding must be one of "
-                            f"{', '.join(sorted(LOOKUP_ENCODINGS))}")
+            raise SpecError(
+                f"{origin}: lookups: '{canonical}' encoding must be one of "
+                f"{', '.join(sorted(LOOKUP_ENCODINGS))}"
+            )
         lookups[str(canonical)] = lookup
     aggregate = data.get("aggregate") or {}
     if aggregate and (not isinstance(aggregate, dict) or set(aggregate) != {"sum"}):
@@ -197,7 +220,9 @@ def parse_mapping(data, name: str, origin: str, base: SourceSpec) -> SourceSpec:
         try:
             ZoneInfo(str(timezone))
         except (ZoneInfoNotFoundError, ValueError):
-            raise SpecError(f"{origin}: timezone '{timezone}' is not an IANA time zone (e.g. Europe/Berlin)") from None
+            raise SpecError(
+                f"{origin}: timezone '{timezone}' is not an IANA time zone (e.g. Europe/Berlin)"
+            ) from None
     query = data.get("query")
     if query is not None and not re.match(r"\s*(with|select|from)\b", str(query), re.IGNORECASE):
         raise SpecError(f"{origin}: query must be a DuckDB SELECT over the relation `export`")
@@ -316,7 +341,9 @@ def read_mapping(path: Path) -> SourceSpec:
         raise SpecError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
     target = data.get("target_table") if isinstance(data, dict) else None
     if target not in builtin:
-        raise SpecError(f"{path}: target_table '{target}' is not a raw table (one of {', '.join(sorted(builtin))})")
+        raise SpecError(
+            f"{path}: target_table '{target}' is not a raw table (one of {', '.join(sorted(builtin))})"
+        )
     return parse_mapping(data, path.stem, str(path), builtin[target])
 
 
@@ -329,8 +356,11 @@ def load_mappings(mappings_dir: Path) -> tuple[list[SourceSpec], list[MappingPro
         try:
             specs.append(read_mapping(path))
         except SpecError as exc:
-            problems.append(MappingProblem(path, _owner_table(path.read_text(errors="replace"), builtin_specs()),
-                                           str(exc)))
+            problems.append(
+                MappingProblem(
+                    path, _owner_table(path.read_text(errors="replace"), builtin_specs()), str(exc)
+                )
+            )
     return specs, problems
 
 

@@ -44,8 +44,13 @@ def score_columns(spec: ScoreSpec) -> dict[str, str]:
     }
     if spec.name == "deals":
         cols["expected_close_date"] = "date"
-    cols |= {"reason_1": "varchar", "reason_2": "varchar", "reason_3": "varchar", "model_version": "varchar",
-             "scored_at": "timestamp"}
+    cols |= {
+        "reason_1": "varchar",
+        "reason_2": "varchar",
+        "reason_3": "varchar",
+        "model_version": "varchar",
+        "scored_at": "timestamp",
+    }
     return cols
 
 
@@ -130,12 +135,17 @@ def build_model_asset(spec: ScoreSpec, models_dir: Path) -> dg.AssetsDefinition:
             folder = registry.save(model, models_dir)
             passed = bool(model.card["beats_baseline"])
             registry.register(con, model, folder, registry.APPROVED if passed else registry.REJECTED)
-            _training_run(con, spec, registry.APPROVED if passed else registry.REJECTED, None, model.card["version"])
+            _training_run(
+                con, spec, registry.APPROVED if passed else registry.REJECTED, None, model.card["version"]
+            )
         metadata = card_metadata(model.card, folder)
         yield dg.MaterializeResult(metadata=metadata)
         yield gate_result(
             model.card,
-            {k: metadata[k] for k in ("model_version", "roc_auc", "baseline_roc_auc", "brier", "baseline_brier")},
+            {
+                k: metadata[k]
+                for k in ("model_version", "roc_auc", "baseline_roc_auc", "brier", "baseline_brier")
+            },
         )
 
     return _model
@@ -156,7 +166,8 @@ def write_scores(con, spec: ScoreSpec, frame: pd.DataFrame) -> None:
     con.execute("create schema if not exists marts")
     con.execute(
         f"create or replace table marts.score_{spec.name} ("
-        + ", ".join(f"{c} {t}" for c, t in cols.items()) + ")"
+        + ", ".join(f"{c} {t}" for c, t in cols.items())
+        + ")"
     )
     if len(frame):
         frame = frame[list(cols)]
@@ -195,8 +206,12 @@ def build_score_asset(spec: ScoreSpec) -> dg.AssetsDefinition:
                     frame["expected_close_date"] = expected_close(spec, rows, current).to_numpy()
             write_scores(con, spec, frame)
         return dg.MaterializeResult(
-            metadata={"state": "scored", "model_version": version, "rows": len(frame),
-                      "expected_value_total": float(frame["expected_value"].sum()) if len(frame) else 0.0}
+            metadata={
+                "state": "scored",
+                "model_version": version,
+                "rows": len(frame),
+                "expected_value_total": float(frame["expected_value"].sum()) if len(frame) else 0.0,
+            }
         )
 
     return _score
@@ -224,10 +239,18 @@ where expected_value is not null
 
 
 def build_priority_assets() -> dg.AssetsDefinition:
-    specs = [dg.AssetSpec(["marts", "rep_priority_list"], description="Each rep's leads, deals and accounts ranked "
-                          "by expected value (probability × value, USD), with the reasons of each score."),
-             dg.AssetSpec(["marts", "score_status"], description="Per score: whether a model is published, the "
-                          "newest training's state (e.g. not enough data to train) and its reason.")]
+    specs = [
+        dg.AssetSpec(
+            ["marts", "rep_priority_list"],
+            description="Each rep's leads, deals and accounts ranked "
+            "by expected value (probability × value, USD), with the reasons of each score.",
+        ),
+        dg.AssetSpec(
+            ["marts", "score_status"],
+            description="Per score: whether a model is published, the "
+            "newest training's state (e.g. not enough data to train) and its reason.",
+        ),
+    ]
 
     @dg.multi_asset(
         specs=[s.replace_attributes(deps=[score_key(x) for x in SPECS]) for s in specs],
@@ -240,40 +263,56 @@ def build_priority_assets() -> dg.AssetsDefinition:
             con.execute(PRIORITY_SQL)
             status = []
             for spec in SPECS:
-                run = con.execute(
-                    "select state, reason, version, finished_at from intelligence.training_runs "
-                    "where score = ? order by finished_at desc limit 1", [spec.name]
-                ).fetchone() if _has_table(con, "intelligence", "training_runs") else None
+                run = (
+                    con.execute(
+                        "select state, reason, version, finished_at from intelligence.training_runs "
+                        "where score = ? order by finished_at desc limit 1",
+                        [spec.name],
+                    ).fetchone()
+                    if _has_table(con, "intelligence", "training_runs")
+                    else None
+                )
                 published = registry.latest(con, spec.name)
                 rows, scored_at = con.execute(
                     f"select count(*), max(scored_at) from marts.score_{spec.name}"
                 ).fetchone()
-                status.append({
-                    "score": spec.name,
-                    "published_model": published[0] if published else None,
-                    "last_training_state": run[0] if run else None,
-                    "last_training_reason": run[1] if run else None,
-                    "last_training_at": run[3] if run else None,
-                    "scored_items": int(rows),
-                    "scored_at": scored_at,
-                    "state": "scored" if published else (
-                        "not_enough_data" if run and run[0] == "not_enough_data" else "no_model"),
-                })
+                status.append(
+                    {
+                        "score": spec.name,
+                        "published_model": published[0] if published else None,
+                        "last_training_state": run[0] if run else None,
+                        "last_training_reason": run[1] if run else None,
+                        "last_training_at": run[3] if run else None,
+                        "scored_items": int(rows),
+                        "scored_at": scored_at,
+                        "state": "scored"
+                        if published
+                        else ("not_enough_data" if run and run[0] == "not_enough_data" else "no_model"),
+                    }
+                )
             frame = pd.DataFrame(status)  # noqa: F841
             con.execute("create or replace table marts.score_status as select * from frame")
             ranked = con.execute("select count(*) from marts.rep_priority_list").fetchone()[0]
         yield dg.MaterializeResult(asset_key=["marts", "rep_priority_list"], metadata={"rows": ranked})
-        yield dg.MaterializeResult(asset_key=["marts", "score_status"],
-                                   metadata={"scores": dg.MetadataValue.json(json.loads(
-                                       pd.DataFrame(status).to_json(orient="records", date_format="iso")))})
+        yield dg.MaterializeResult(
+            asset_key=["marts", "score_status"],
+            metadata={
+                "scores": dg.MetadataValue.json(
+                    json.loads(pd.DataFrame(status).to_json(orient="records", date_format="iso"))
+                )
+            },
+        )
 
     return priority_list
 
 
 def _has_table(con, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()[0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
 
 
 SUGGESTIONS_DDL = """
@@ -287,8 +326,12 @@ create or replace table marts.rep_suggestions (
 def build_suggestions_asset() -> dg.AssetsDefinition:
     @dg.asset(
         key=["marts", "rep_suggestions"],
-        deps=[dg.AssetKey(["marts", "rep_analysis"]), dg.AssetKey(["features", "feat_leads"]),
-              dg.AssetKey(["features", "feat_deals"]), score_key(SPECS[0])],
+        deps=[
+            dg.AssetKey(["marts", "rep_analysis"]),
+            dg.AssetKey(["features", "feat_leads"]),
+            dg.AssetKey(["features", "feat_deals"]),
+            score_key(SPECS[0]),
+        ],
         group_name="intelligence",
         kinds={"duckdb"},
         pool=WRITER_POOL,
@@ -311,10 +354,12 @@ def build_suggestions_asset() -> dg.AssetsDefinition:
             if len(frame):
                 con.execute("insert into marts.rep_suggestions select * from frame")
         material = frame[frame["material"]] if len(frame) else frame
-        return dg.MaterializeResult(metadata={
-            "suggestions": len(frame),
-            "material": len(material),
-            "reps_with_material": int(material["rep_id"].nunique()) if len(material) else 0,
-        })
+        return dg.MaterializeResult(
+            metadata={
+                "suggestions": len(frame),
+                "material": len(material),
+                "reps_with_material": int(material["rep_id"].nunique()) if len(material) else 0,
+            }
+        )
 
     return rep_suggestions

@@ -34,7 +34,9 @@ def recipients(con: duckdb.DuckDBPyConnection) -> list[Recipient]:
             continue
         if user.role == "rep":
             out.append(Recipient(user.rep_id, user.email, user.full_name, "rep", (user.rep_id,)))
-        team = tuple(sorted(users.loc[(users["manager_id"] == user.rep_id) & (users["role"] == "rep"), "rep_id"]))
+        team = tuple(
+            sorted(users.loc[(users["manager_id"] == user.rep_id) & (users["role"] == "rep"), "rep_id"])
+        )
         if team:
             out.append(Recipient(user.rep_id, user.email, user.full_name, "manager", team))
     return out
@@ -51,34 +53,49 @@ def _table(frame: pd.DataFrame) -> str:
 
 def render(con: duckdb.DuckDBPyConnection, who: Recipient) -> EmailMessage:
     """One recipient's digest: KPIs of the current month, suggestions and the priority list of their reps."""
-    kpis = _rows(con, """
+    kpis = _rows(
+        con,
+        """
         select scope_id as rep_id, kpi_label as kpi, round(kpi_value, 2) as value, round(target_value, 2) as target,
             status
         from marts.kpi_scorecard
         where scope_level = 'rep' and period_grain = 'month' and scope_id in ({reps})
             and period_start = (select max(period_start) from marts.kpi_scorecard where period_grain = 'month')
-        order by scope_id, kpi_label""", who.rep_ids)
+        order by scope_id, kpi_label""",
+        who.rep_ids,
+    )
     only_top = "" if who.role == "rep" else "and suggestion_rank = 1"
-    suggestions = _rows(con, f"""
+    suggestions = _rows(
+        con,
+        f"""
         select rep_id, suggestion_rank as rank, suggestion, evidence, round(revenue_at_stake_usd) as at_stake_usd,
             records
         from marts.rep_suggestions
         where rep_id in ({{reps}}) {only_top}
-        order by rep_id, suggestion_rank""", who.rep_ids)
-    priorities = _rows(con, f"""
+        order by rep_id, suggestion_rank""",
+        who.rep_ids,
+    )
+    priorities = _rows(
+        con,
+        f"""
         select rep_id, priority_rank as rank, item_type, item_id, round(probability, 2) as probability,
             round(expected_value) as expected_value_usd, reason_1
         from marts.rep_priority_list
         where rep_id in ({{reps}}) and priority_rank <= {PRIORITIES}
         order by expected_value desc
-        limit {PRIORITIES if who.role == 'rep' else 3 * PRIORITIES}""", who.rep_ids)
+        limit {PRIORITIES if who.role == "rep" else 3 * PRIORITIES}""",
+        who.rep_ids,
+    )
     scope = "your" if who.role == "rep" else "your team's"
-    body = "\n\n".join([
-        f"Hello {who.name},",
-        f"{scope.capitalize()} KPIs this month:\n{_table(kpis)}",
-        ("Suggestions:" if who.role == "rep" else "Each rep's top suggestion:") + f"\n{_table(suggestions)}",
-        f"{scope.capitalize()} priority list (expected value = probability × value, USD):\n{_table(priorities)}",
-    ])
+    body = "\n\n".join(
+        [
+            f"Hello {who.name},",
+            f"{scope.capitalize()} KPIs this month:\n{_table(kpis)}",
+            ("Suggestions:" if who.role == "rep" else "Each rep's top suggestion:")
+            + f"\n{_table(suggestions)}",
+            f"{scope.capitalize()} priority list (expected value = probability × value, USD):\n{_table(priorities)}",
+        ]
+    )
     message = EmailMessage()
     message["To"] = who.email
     message["Subject"] = f"Weekly sales digest for {who.name}" + (" (team)" if who.role == "manager" else "")

@@ -133,7 +133,9 @@ def _rate_table(keys: pd.Series, labels: pd.Series) -> tuple[dict, float]:
 
 def _rfm_keys(rows: pd.DataFrame) -> pd.Series:
     """RFM rule: recency, frequency and monetary value of the last year, each in three bands, as one cell."""
-    recency = pd.cut(rows["days_since_last_order"].fillna(10_000), [-1, 30, 90, np.inf], labels=["3", "2", "1"])
+    recency = pd.cut(
+        rows["days_since_last_order"].fillna(10_000), [-1, 30, 90, np.inf], labels=["3", "2", "1"]
+    )
     frequency = pd.cut(rows["orders_365d"].fillna(0), [-1, 0, 3, np.inf], labels=["1", "2", "3"])
     monetary = pd.cut(
         rows["revenue_365d_usd"].fillna(0).rank(pct=True), [-0.01, 1 / 3, 2 / 3, 1.01], labels=["1", "2", "3"]
@@ -150,7 +152,9 @@ def baseline(spec: ScoreSpec, train: pd.DataFrame):
     if spec.baseline == "stage_rate":
         # the CRM's stage-weighted probability: each stage's historical win rate
         table, prior = _rate_table(train["stage"], train["label"])
-        return lambda rows: rows["stage"].astype("string").fillna("∅").map(table).fillna(prior).astype(float).to_numpy()
+        return lambda rows: (
+            rows["stage"].astype("string").fillna("∅").map(table).fillna(prior).astype(float).to_numpy()
+        )
     if spec.baseline == "rfm_rule":
         table, prior = _rate_table(_rfm_keys(train), train["label"])
         return lambda rows: _rfm_keys(rows).map(table).fillna(prior).astype(float).to_numpy()
@@ -183,8 +187,12 @@ def reliability(labels: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict]
     frame["bin"] = np.minimum((frame["p"] * bins).astype(int), bins - 1)
     out = frame.groupby("bin").agg(rows=("y", "size"), predicted=("p", "mean"), observed=("y", "mean"))
     return [
-        {"bin": f"{b / bins:.1f}–{(b + 1) / bins:.1f}", "rows": int(r.rows), "predicted": round(float(r.predicted), 4),
-         "observed": round(float(r.observed), 4)}
+        {
+            "bin": f"{b / bins:.1f}–{(b + 1) / bins:.1f}",
+            "rows": int(r.rows),
+            "predicted": round(float(r.predicted), 4),
+            "observed": round(float(r.observed), 4),
+        }
         for b, r in out.iterrows()
     ]
 
@@ -220,18 +228,22 @@ def backtest(spec: ScoreSpec, rows: pd.DataFrame) -> list[dict]:
             continue
         y = test["label"].astype(int).to_numpy()
         p_model, p_base = model.predict(test), baseline(spec, train)(test)
-        results.append({
-            "train_until": train_until.date().isoformat(),
-            "test_from": test_from.date().isoformat(),
-            "test_to": test_to.date().isoformat(),
-            "train_rows": len(train),
-            "model": metrics(y, p_model),
-            "baseline": metrics(y, p_base),
-            "reliability": reliability(y, p_model),
-            "baseline_reliability": reliability(y, p_base),
-        })
+        results.append(
+            {
+                "train_until": train_until.date().isoformat(),
+                "test_from": test_from.date().isoformat(),
+                "test_to": test_to.date().isoformat(),
+                "train_rows": len(train),
+                "model": metrics(y, p_model),
+                "baseline": metrics(y, p_base),
+                "reliability": reliability(y, p_model),
+                "baseline_reliability": reliability(y, p_base),
+            }
+        )
     if not results:
-        raise NotEnoughData(f"{spec.name}: no backtest window had enough history to train and both outcomes to test")
+        raise NotEnoughData(
+            f"{spec.name}: no backtest window had enough history to train and both outcomes to test"
+        )
     return results
 
 
@@ -254,8 +266,17 @@ def train(spec: ScoreSpec, rows: pd.DataFrame) -> Model:
     results = backtest(spec, labelled)
     model = fit(spec, labelled)
     digest = hashlib.sha256(
-        json.dumps([spec.name, PARAMS, ROUNDS, feature_names(spec), len(labelled),
-                    str(labelled["scoring_date"].max()), float(labelled["label"].mean())]).encode()
+        json.dumps(
+            [
+                spec.name,
+                PARAMS,
+                ROUNDS,
+                feature_names(spec),
+                len(labelled),
+                str(labelled["scoring_date"].max()),
+                float(labelled["label"].mean()),
+            ]
+        ).encode()
     ).hexdigest()[:8]
     trained_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     last = results[-1]

@@ -40,8 +40,14 @@ def register(con: duckdb.DuckDBPyConnection, model: Model, folder: Path, state: 
     con.execute("delete from intelligence.models where version = ?", [model.card["version"]])
     con.execute(
         "insert into intelligence.models values (?, ?, ?, ?, ?, ?)",
-        [model.spec.name, model.card["version"], model.card["trained_at"], state, str(folder),
-         json.dumps(model.card)],
+        [
+            model.spec.name,
+            model.card["version"],
+            model.card["trained_at"],
+            state,
+            str(folder),
+            json.dumps(model.card),
+        ],
     )
 
 

@@ -7,7 +7,9 @@ from dagster_project.environment import settings
 DIGEST_JOB = "send_weekly_digests"
 
 
-@dg.op(description="Send every rep and manager of the user directory their weekly digest, only their own rows.")
+@dg.op(
+    description="Send every rep and manager of the user directory their weekly digest, only their own rows."
+)
 def send_weekly_digests(context: dg.OpExecutionContext) -> None:
     from dagster_project.defs.intelligence.digest import send_digests
     from dagster_project.mail import send_message

@@ -32,13 +32,17 @@ def item_values(spec: ScoreSpec, rows: pd.DataFrame) -> pd.Series:
     if spec.value == "channel_deal":
         return rows["channel_avg_deal_usd"].astype(float)
     if spec.value == "average_order":
-        per_order = rows["revenue_365d_usd"].astype(float) / rows["orders_365d"].replace(0, np.nan).astype(float)
+        per_order = rows["revenue_365d_usd"].astype(float) / rows["orders_365d"].replace(0, np.nan).astype(
+            float
+        )
         typical = per_order.median()
         return per_order.fillna(0.0 if pd.isna(typical) else typical)
     raise ValueError(f"unknown value rule {spec.value}")
 
 
-def reasons(spec: ScoreSpec, rows: pd.DataFrame, contributions: pd.DataFrame, top: int = 3) -> list[list[str]]:
+def reasons(
+    spec: ScoreSpec, rows: pd.DataFrame, contributions: pd.DataFrame, top: int = 3
+) -> list[list[str]]:
     """The features that moved each item's score most, in words, marked ↑ (raises) or ↓ (lowers)."""
     out = []
     records = rows.to_dict("records")
@@ -64,17 +68,19 @@ def score(model: Model, rows: pd.DataFrame, scored_at: datetime) -> pd.DataFrame
     p = model.predict(rows)
     value = item_values(spec, rows).fillna(0.0)
     why = reasons(spec, rows, model.contributions(rows))
-    frame = pd.DataFrame({
-        spec.id_column: rows[spec.id_column].astype(str).to_numpy(),
-        "rep_id": rows["rep_id"].astype(str).to_numpy(),
-        "scoring_date": pd.to_datetime(rows["scoring_date"]).dt.date.to_numpy(),
-        "probability": p,
-        "value_usd": value.to_numpy(),
-        "expected_value": p * value.to_numpy(),
-        "reason_1": [r[0] for r in why],
-        "reason_2": [r[1] for r in why],
-        "reason_3": [r[2] for r in why],
-        "model_version": model.card["version"],
-        "scored_at": scored_at,
-    })
+    frame = pd.DataFrame(
+        {
+            spec.id_column: rows[spec.id_column].astype(str).to_numpy(),
+            "rep_id": rows["rep_id"].astype(str).to_numpy(),
+            "scoring_date": pd.to_datetime(rows["scoring_date"]).dt.date.to_numpy(),
+            "probability": p,
+            "value_usd": value.to_numpy(),
+            "expected_value": p * value.to_numpy(),
+            "reason_1": [r[0] for r in why],
+            "reason_2": [r[1] for r in why],
+            "reason_3": [r[2] for r in why],
+            "model_version": model.card["version"],
+            "scored_at": scored_at,
+        }
+    )
     return frame

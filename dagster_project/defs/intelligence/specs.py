@@ -103,11 +103,15 @@ def describe(feature: str, row: dict) -> str:
         last, every = row.get("days_since_last_order"), row.get("avg_days_between_orders")
         if _missing(last):
             return "no order in the last year"
-        return f"no order for {_days(last)}" + ("" if _missing(every) else f", usually orders every {every:.0f}")
+        return f"no order for {_days(last)}" + (
+            "" if _missing(every) else f", usually orders every {every:.0f}"
+        )
     if feature == "days_since_last_activity":
         return "no contact in the last 90 days" if _missing(v) else f"no contact for {_days(v)}"
     if feature in ("activities_30d", "activities_90d", "activities_total"):
-        window = {"activities_30d": " in the last 30 days", "activities_90d": " in the last 90 days"}.get(feature, "")
+        window = {"activities_30d": " in the last 30 days", "activities_90d": " in the last 90 days"}.get(
+            feature, ""
+        )
         return f"{0 if _missing(v) else v:.0f} contacts{window}"
     if feature in ("orders_365d", "orders_90d", "orders_30d"):
         window = {"orders_365d": "year", "orders_90d": "90 days", "orders_30d": "30 days"}[feature]

@@ -10,8 +10,21 @@ import yaml
 
 RULES_FILE = Path(__file__).with_name("suggestions.yaml")
 MAX_RECORDS = 10
-COLUMNS = ["suggestion_id", "rep_id", "period_start", "period_end", "rule_id", "step", "material", "suggestion_rank",
-           "suggestion", "evidence", "revenue_at_stake_usd", "record_count", "records"]
+COLUMNS = [
+    "suggestion_id",
+    "rep_id",
+    "period_start",
+    "period_end",
+    "rule_id",
+    "step",
+    "material",
+    "suggestion_rank",
+    "suggestion",
+    "evidence",
+    "revenue_at_stake_usd",
+    "record_count",
+    "records",
+]
 
 
 @dataclass(frozen=True)
@@ -71,7 +84,9 @@ def records(rule: Rule, row: pd.Series, leads: pd.DataFrame, deals: pd.DataFrame
     if rule.act_on == "stuck_deals":
         in_stage = deals[deals["stage"] == step]
         typical = in_stage["days_in_stage"].median()
-        in_mine = mine[mine["stage"] == step].sort_values(["days_in_stage", "deal_id"], ascending=[False, True])
+        in_mine = mine[mine["stage"] == step].sort_values(
+            ["days_in_stage", "deal_id"], ascending=[False, True]
+        )
         stuck = in_mine[in_mine["days_in_stage"] > 2 * typical]
         # the ones stuck longer than twice the usual time first; without any, every deal of the rep in that stage
         return (stuck if len(stuck) else in_mine)["deal_id"].tolist()
@@ -84,8 +99,14 @@ def records(rule: Rule, row: pd.Series, leads: pd.DataFrame, deals: pd.DataFrame
     raise ValueError(f"rule {rule.id}: unknown act_on {rule.act_on}")
 
 
-def suggest(analysis: pd.DataFrame, leads: pd.DataFrame, deals: pd.DataFrame, accounts: pd.DataFrame,
-            rules: list[Rule], call_first: dict) -> pd.DataFrame:
+def suggest(
+    analysis: pd.DataFrame,
+    leads: pd.DataFrame,
+    deals: pd.DataFrame,
+    accounts: pd.DataFrame,
+    rules: list[Rule],
+    call_first: dict,
+) -> pd.DataFrame:
     """Every rep's suggestions, material ones ranked by revenue at stake, then where to start (informational)."""
     by_metric = {r.metric: r for r in rules}
     rows = []
@@ -95,39 +116,47 @@ def suggest(analysis: pd.DataFrame, leads: pd.DataFrame, deals: pd.DataFrame, ac
             continue
         fields = _fields(row)
         found = records(rule, row, leads, deals)
-        rows.append({
-            "suggestion_id": f"{rule.id}:{row['rep_id']}:{row['step']}".rstrip(":"),
-            "rep_id": row["rep_id"],
-            "rule_id": rule.id,
-            "step": row["step"],
-            "material": True,
-            "suggestion": rule.text.format(**fields),
-            "evidence": rule.evidence.format(**fields),
-            "revenue_at_stake_usd": float(row["revenue_at_stake_usd"]),
-            "record_count": len(found),
-            "records": ", ".join(found[:MAX_RECORDS]),
-        })
-    for rep, top in accounts.sort_values(["expected_value", "account_id"], ascending=[False, True]).groupby("rep_id", sort=True):
+        rows.append(
+            {
+                "suggestion_id": f"{rule.id}:{row['rep_id']}:{row['step']}".rstrip(":"),
+                "rep_id": row["rep_id"],
+                "rule_id": rule.id,
+                "step": row["step"],
+                "material": True,
+                "suggestion": rule.text.format(**fields),
+                "evidence": rule.evidence.format(**fields),
+                "revenue_at_stake_usd": float(row["revenue_at_stake_usd"]),
+                "record_count": len(found),
+                "records": ", ".join(found[:MAX_RECORDS]),
+            }
+        )
+    for rep, top in accounts.sort_values(["expected_value", "account_id"], ascending=[False, True]).groupby(
+        "rep_id", sort=True
+    ):
         ids = top["account_id"].head(int(call_first["top"])).tolist()
-        rows.append({
-            "suggestion_id": f"{call_first['id']}:{rep}",
-            "rep_id": rep,
-            "rule_id": call_first["id"],
-            "step": "",
-            "material": False,
-            "suggestion": call_first["text"].format(count=len(ids)),
-            "evidence": "highest expected value in the priority list",
-            "revenue_at_stake_usd": float(top["expected_value"].head(len(ids)).sum()),
-            "record_count": len(ids),
-            "records": ", ".join(ids),
-        })
-    out = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("period_start", "period_end",
-                                                                       "suggestion_rank")])
+        rows.append(
+            {
+                "suggestion_id": f"{call_first['id']}:{rep}",
+                "rep_id": rep,
+                "rule_id": call_first["id"],
+                "step": "",
+                "material": False,
+                "suggestion": call_first["text"].format(count=len(ids)),
+                "evidence": "highest expected value in the priority list",
+                "revenue_at_stake_usd": float(top["expected_value"].head(len(ids)).sum()),
+                "record_count": len(ids),
+                "records": ", ".join(ids),
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=[c for c in COLUMNS if c not in ("period_start", "period_end", "suggestion_rank")]
+    )
     if out.empty:
         return out.assign(period_start=None, period_end=None, suggestion_rank=None)[COLUMNS]
     # the id breaks ties so that the same data always ranks the same way, whatever order the rows were read in
-    out = out.sort_values(["rep_id", "material", "revenue_at_stake_usd", "suggestion_id"],
-                          ascending=[True, False, False, True])
+    out = out.sort_values(
+        ["rep_id", "material", "revenue_at_stake_usd", "suggestion_id"], ascending=[True, False, False, True]
+    )
     out["suggestion_rank"] = out.groupby("rep_id").cumcount() + 1
     out["period_start"] = analysis["period_start"].iloc[0]
     out["period_end"] = analysis["period_end"].iloc[0]

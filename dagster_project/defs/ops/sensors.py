@@ -17,7 +17,9 @@ def failure_report(context: dg.RunFailureSensorContext) -> tuple[str, str]:
         while error is not None:
             messages.append(error.message.strip())
             error = error.cause
-        failed.append(f"- step {event.step_key}:\n    " + "\n    caused by: ".join(messages or ["no error message"]))
+        failed.append(
+            f"- step {event.step_key}:\n    " + "\n    caused by: ".join(messages or ["no error message"])
+        )
     window = ""
     start = run.tags.get("dagster/asset_partition_range_start") or run.tags.get("dagster/partition")
     if start:

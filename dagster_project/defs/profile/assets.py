@@ -18,7 +18,9 @@ def build_profile_asset() -> dg.AssetsDefinition:
         name="company_profile",
         specs=[
             dg.AssetSpec(
-                key=profile_key(table), group_name="profile", kinds={"duckdb", "yaml"},
+                key=profile_key(table),
+                group_name="profile",
+                kinds={"duckdb", "yaml"},
                 owners=["team:data-engineering"],
                 description=f"profile.{table}: the company profile's {table.replace('_', ' ')} (KPI_PROFILE).",
             )

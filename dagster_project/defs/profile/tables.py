@@ -15,8 +15,8 @@ COLUMNS = {
     "channel_rules": "rule_kind varchar, match_value varchar, channel varchar",
     "ad_platforms": "platform varchar, vat_rate double",
     "settings": "reporting_currency varchar, timezone varchar, revenue_basis varchar, unknown_owner varchar, "
-                "orders_enabled boolean, ads_enabled boolean, activities_enabled boolean, "
-                "stage_history_enabled boolean, profile_path varchar",
+    "orders_enabled boolean, ads_enabled boolean, activities_enabled boolean, "
+    "stage_history_enabled boolean, profile_path varchar",
 }
 TABLES = tuple(COLUMNS)
 
@@ -35,22 +35,29 @@ def profile_frames(profile: Profile) -> dict[str, pd.DataFrame]:
             [(s.name, i + 1, s.outcome) for i, s in enumerate(profile.deal_stages)],
             columns=["stage", "stage_order", "outcome"],
         ),
-        "channels": pd.DataFrame([(c, kind(c)) for c in channels.all_channels], columns=["channel", "channel_kind"]),
+        "channels": pd.DataFrame(
+            [(c, kind(c)) for c in channels.all_channels], columns=["channel", "channel_kind"]
+        ),
         "channel_rules": pd.DataFrame(rules, columns=["rule_kind", "match_value", "channel"]),
         "ad_platforms": pd.DataFrame(
-            [(name, float(p.vat_rate)) for name, p in profile.ad_platforms.items()], columns=["platform", "vat_rate"]
+            [(name, float(p.vat_rate)) for name, p in profile.ad_platforms.items()],
+            columns=["platform", "vat_rate"],
         ),
-        "settings": pd.DataFrame([{
-            "reporting_currency": profile.reporting_currency,
-            "timezone": profile.timezone,
-            "revenue_basis": profile.revenue_basis,
-            "unknown_owner": profile.unknown_owner,
-            "orders_enabled": profile.sources.orders,
-            "ads_enabled": profile.sources.ads,
-            "activities_enabled": profile.sources.activities,
-            "stage_history_enabled": profile.sources.stage_history,
-            "profile_path": profile.path,
-        }]),
+        "settings": pd.DataFrame(
+            [
+                {
+                    "reporting_currency": profile.reporting_currency,
+                    "timezone": profile.timezone,
+                    "revenue_basis": profile.revenue_basis,
+                    "unknown_owner": profile.unknown_owner,
+                    "orders_enabled": profile.sources.orders,
+                    "ads_enabled": profile.sources.ads,
+                    "activities_enabled": profile.sources.activities,
+                    "stage_history_enabled": profile.sources.stage_history,
+                    "profile_path": profile.path,
+                }
+            ]
+        ),
     }
 
 

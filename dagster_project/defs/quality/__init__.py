@@ -16,7 +16,10 @@ def build_defs(domains: Sequence[dg.Definitions]) -> dg.Definitions:
     suites = suites_by_asset()
     checks: list[dg.AssetChecksDefinition] = []
     materializable = [
-        a for d in domains for a in d.assets or [] if isinstance(a, dg.AssetsDefinition) and a.is_materializable
+        a
+        for d in domains
+        for a in d.assets or []
+        if isinstance(a, dg.AssetsDefinition) and a.is_materializable
     ]
     quarantine = build_quarantine_checks(materializable)
     if quarantine is not None:

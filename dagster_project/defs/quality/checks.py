@@ -2,7 +2,6 @@
 health.check_results and links its Data Docs page; blocking ones fail with severity ERROR. The checks of one asset
 run as one step."""
 
-
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -164,7 +163,11 @@ def build_checks(
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         selected = {key.name for key in context.selected_asset_check_keys}
         yield from run_checks(
-            context, warehouse, asset_key, [s for n, s in by_name.items() if n in selected], partitions_def is not None
+            context,
+            warehouse,
+            asset_key,
+            [s for n, s in by_name.items() if n in selected],
+            partitions_def is not None,
         )
 
     return _checks

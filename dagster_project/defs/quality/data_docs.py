@@ -15,8 +15,9 @@ _REMOTE_IMPORT = re.compile(r"@import\s+url\([\"']?https?://[^)]*\)\s*;?", re.IG
 # Every script of a GX page drives jQuery/bootstrap widgets from a CDN; the content is already static HTML.
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.IGNORECASE | re.DOTALL)
 # GX's logos are hot-linked from its web-assets bucket; the same images ship in the site's static/images.
-_REMOTE_ASSET = re.compile(r"https?://[^\s\"'()]+/([\w.-]+\.(?:png|svg|gif|ico|jpg))(?:\?[^\s\"'()]*)?",
-                           re.IGNORECASE)
+_REMOTE_ASSET = re.compile(
+    r"https?://[^\s\"'()]+/([\w.-]+\.(?:png|svg|gif|ico|jpg))(?:\?[^\s\"'()]*)?", re.IGNORECASE
+)
 MARKER = "<!-- offline data docs -->"
 
 # A minimal stand-in for the bootstrap classes GX pages use, so tables, badges and status icons stay readable.
@@ -111,7 +112,7 @@ def write_index(site_dir: Path, rows: Iterable[Mapping[str, object]]) -> Path:
         )
     suites = [
         f'<li><a href="{html.escape(p.relative_to(site_dir).as_posix())}">'
-        f'{html.escape(".".join(p.relative_to(site_dir / "expectations").with_suffix("").parts))}</a></li>'
+        f"{html.escape('.'.join(p.relative_to(site_dir / 'expectations').with_suffix('').parts))}</a></li>"
         for p in sorted((site_dir / "expectations").rglob("*.html"))
     ]
     page = f"""<!DOCTYPE html>

@@ -47,7 +47,9 @@ class Validation:
         for r in self.result.results:
             if not r.success:
                 kwargs = r.expectation_config.kwargs
-                target = kwargs.get("column") or kwargs.get("column_A") or ",".join(kwargs.get("column_list", []))
+                target = (
+                    kwargs.get("column") or kwargs.get("column_A") or ",".join(kwargs.get("column_list", []))
+                )
                 names.append(f"{r.expectation_config.type}({target})")
         return names
 
@@ -65,8 +67,10 @@ class GxRunner:
                 SITE: {
                     "class_name": "SiteBuilder",
                     "show_how_to_buttons": False,
-                    "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                      "base_directory": str(docs_dir)},
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(docs_dir),
+                    },
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 }
             },

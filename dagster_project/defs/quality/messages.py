@@ -64,7 +64,7 @@ def _breaking(frame: pd.DataFrame, kind: str, kwargs: dict) -> pd.Series | None:
         if isinstance(condition, str) and condition:
             try:
                 mask &= frame.eval(condition.replace('"', "'"))
-            except Exception:  # noqa: BLE001 — a condition pandas cannot evaluate leaves the mask unconditioned
+            except Exception:  # noqa: BLE001, S110 — a condition pandas cannot evaluate leaves the mask unconditioned
                 pass
         return mask
     present = frame[column].notna() if column is not None else pd.Series(True, index=frame.index)
@@ -101,7 +101,9 @@ def _sample(frame: pd.DataFrame, mask: pd.Series, columns: list[str]) -> list[st
         where = ""
         if "_source" in frame.columns and row.get("_source") is not None:
             line = row.get("_source_line")
-            where = f"{row['_source']}" + (f" line {int(line)}" if line is not None and not pd.isna(line) else "")
+            where = f"{row['_source']}" + (
+                f" line {int(line)}" if line is not None and not pd.isna(line) else ""
+            )
         # a database row has no line: its id says which it is
         shown = (["id"] if "id" in frame.columns and "id" not in columns else []) + columns
         values = ", ".join(f"{c}={_fmt(row[c])}" for c in shown if c in frame.columns)
@@ -123,13 +125,18 @@ def expectation_failures(relation: str, frame: pd.DataFrame | None, results: lis
         if mask is None:
             count = (result.result or {}).get("unexpected_count")
             missing = [c for c in column_list if frame is not None and c not in frame.columns]
-            detail = f"column {', '.join(missing)} is missing" if missing else (
-                f"{count} rows" if isinstance(count, int) else "the check could not run")
+            detail = (
+                f"column {', '.join(missing)} is missing"
+                if missing
+                else (f"{count} rows" if isinstance(count, int) else "the check could not run")
+            )
             messages.append(f"{relation}: rule '{words}' broken ({detail})")
             continue
         count = int(mask.sum())
         samples = _sample(frame, mask, column_list)
-        text = f"{relation}: rule '{words}' broken by {count} row{'s' if count != 1 else ''} in column {columns}"
+        text = (
+            f"{relation}: rule '{words}' broken by {count} row{'s' if count != 1 else ''} in column {columns}"
+        )
         if samples:
             text += "; e.g. " + "; ".join(samples)
         messages.append(text)

@@ -26,8 +26,10 @@ def over_limit(
     con: duckdb.DuckDBPyConnection, table: str, window: tuple[date, date] | None, limit: float
 ) -> list[str]:
     """One sentence per day of the window on which more than `limit` of `table`'s rows were quarantined."""
-    tables = {t for (t,) in con.execute(
-        "select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
+    tables = {
+        t
+        for (t,) in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
+    }
     if table not in tables or "quarantine" not in tables:
         return []
     where = _window(window)
@@ -80,7 +82,9 @@ def build_quarantine_checks(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetCh
         name="raw_quarantine_share",
         specs=[
             dg.AssetCheckSpec(
-                name=CHECK_NAME, asset=key, blocking=True,
+                name=CHECK_NAME,
+                asset=key,
+                blocking=True,
                 description="The share of a day's rows set aside in raw.quarantine stays at or below "
                 "KPI_QUARANTINE_MAX_SHARE.",
             )
@@ -99,21 +103,41 @@ def build_quarantine_checks(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetCh
                 window = partition_window(context, partitioned[key])
                 sentences = over_limit(con, key.path[-1], window, limit)
                 message = "\n".join(sentences) or None
-                record(con, CheckResultRow(
-                    check_name=CHECK_NAME, asset_key=key.to_user_string(), severity="ERROR", blocking=True,
-                    passed=not sentences, partition_start=window[0] if window else None,
-                    partition_end=window[1] - timedelta(days=1) if window else None, observed_value=float(len(sentences)),
-                    observed_label="days over the quarantine limit", expectations_total=1,
-                    expectations_failed=1 if sentences else 0,
-                    failed_expectations=CHECK_NAME if sentences else "", error=None, docs_path=None,
-                    run_id=context.run.run_id, checked_at=datetime.now(UTC).replace(tzinfo=None),
-                ))
-                results.append(dg.AssetCheckResult(
-                    asset_key=key, check_name=CHECK_NAME, passed=not sentences,
-                    severity=dg.AssetCheckSeverity.ERROR, description=message,
-                    metadata={"days_over_limit": len(sentences), "limit": limit,
-                              "partition_window": f"{window[0]}..{window[1]}" if window else "whole table"},
-                ))
+                record(
+                    con,
+                    CheckResultRow(
+                        check_name=CHECK_NAME,
+                        asset_key=key.to_user_string(),
+                        severity="ERROR",
+                        blocking=True,
+                        passed=not sentences,
+                        partition_start=window[0] if window else None,
+                        partition_end=window[1] - timedelta(days=1) if window else None,
+                        observed_value=float(len(sentences)),
+                        observed_label="days over the quarantine limit",
+                        expectations_total=1,
+                        expectations_failed=1 if sentences else 0,
+                        failed_expectations=CHECK_NAME if sentences else "",
+                        error=None,
+                        docs_path=None,
+                        run_id=context.run.run_id,
+                        checked_at=datetime.now(UTC).replace(tzinfo=None),
+                    ),
+                )
+                results.append(
+                    dg.AssetCheckResult(
+                        asset_key=key,
+                        check_name=CHECK_NAME,
+                        passed=not sentences,
+                        severity=dg.AssetCheckSeverity.ERROR,
+                        description=message,
+                        metadata={
+                            "days_over_limit": len(sentences),
+                            "limit": limit,
+                            "partition_window": f"{window[0]}..{window[1]}" if window else "whole table",
+                        },
+                    )
+                )
         yield from results
 
     return _check

@@ -1,6 +1,5 @@
 """The route marts: next working day's plan for every rep, and past days' visits re-sequenced."""
 
-
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
@@ -21,8 +20,10 @@ from dagster_project.defs.routes.plan import (
 from dagster_project.environment import Settings, settings
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
-INPUTS = [dg.AssetKey(["marts", name])
-          for name in ("route_accounts", "route_reps", "route_field_visits", "score_accounts")]
+INPUTS = [
+    dg.AssetKey(["marts", name])
+    for name in ("route_accounts", "route_reps", "route_field_visits", "score_accounts")
+]
 PLANS = dg.AssetKey(["marts", "route_plans"])
 DAYS = dg.AssetKey(["marts", "route_plan_days"])
 DROPPED = dg.AssetKey(["marts", "route_plan_dropped"])
@@ -52,7 +53,12 @@ def read_scores(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
 
 
 def replace_rows(
-    con: duckdb.DuckDBPyConnection, table: str, schema: dict[str, str], frame: pd.DataFrame, where: str, params: list
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    schema: dict[str, str],
+    frame: pd.DataFrame,
+    where: str,
+    params: list,
 ) -> None:
     """Create the typed table if needed, then replace the rows `where` selects in one transaction (idempotent)."""
     columns = ", ".join(f'"{name}" {kind}' for name, kind in schema.items())
@@ -75,7 +81,11 @@ def replace_rows(
 
 
 def plan_day(
-    con: duckdb.DuckDBPyConnection, day: date, cfg: RouteConfig, config: Settings, rep_ids: list[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    cfg: RouteConfig,
+    config: Settings,
+    rep_ids: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Plan `day` for every rep (or the given ones) from the route marts and the scores, and store the result."""
     reps = con.execute("select * from marts.route_reps").df()
@@ -91,12 +101,19 @@ def plan_day(
         jobs, cfg, config.routing_url, config.routes_time_limit_s, 1 if rep_ids else config.routes_workers
     )
     for table, schema, frame in (
-        ("route_plans", PLAN_SCHEMA, stops), ("route_plan_days", DAY_SCHEMA, days[list(DAY_SCHEMA)]),
+        ("route_plans", PLAN_SCHEMA, stops),
+        ("route_plan_days", DAY_SCHEMA, days[list(DAY_SCHEMA)]),
         ("route_plan_dropped", DROPPED_SCHEMA, dropped),
     ):
         # one plan per rep and day: re-planning a rep replaces exactly that rep's rows of that day
-        replace_rows(con, table, schema, frame, "plan_date = ? and rep_id in (select unnest(?))",
-                     [day, list(reps["rep_id"])])
+        replace_rows(
+            con,
+            table,
+            schema,
+            frame,
+            "plan_date = ? and rep_id in (select unnest(?))",
+            [day, list(reps["rep_id"])],
+        )
         if "is_latest" not in schema:
             continue
         # dashboards show each rep's newest plan through this flag (Superset refuses sub-queries in filters)
@@ -110,12 +127,23 @@ def plan_day(
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(PLANS, deps=INPUTS, description="Each rep's route for the next working day, stop by stop."),
-        dg.AssetSpec(DAYS, deps=INPUTS, description="One row per rep and planned day: visits, km, hours, value per "
-                     "hour against the greedy baseline, and why a rep has no plan."),
-        dg.AssetSpec(DROPPED, deps=INPUTS, description="Due visits left out of a plan, each with the reason."),
-        dg.AssetSpec(RESEQUENCED, deps=INPUTS, description="Past days' field visits as driven and re-sequenced: km "
-                     "and hours saved."),
+        dg.AssetSpec(
+            PLANS, deps=INPUTS, description="Each rep's route for the next working day, stop by stop."
+        ),
+        dg.AssetSpec(
+            DAYS,
+            deps=INPUTS,
+            description="One row per rep and planned day: visits, km, hours, value per "
+            "hour against the greedy baseline, and why a rep has no plan.",
+        ),
+        dg.AssetSpec(
+            DROPPED, deps=INPUTS, description="Due visits left out of a plan, each with the reason."
+        ),
+        dg.AssetSpec(
+            RESEQUENCED,
+            deps=INPUTS,
+            description="Past days' field visits as driven and re-sequenced: km and hours saved.",
+        ),
     ],
     group_name="routes",
     pool=WRITER_POOL,
@@ -130,23 +158,43 @@ def route_plans(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     with warehouse.connect() as con:
         stops, days, dropped = plan_day(con, day, cfg, config)
         visits = con.execute(
-            "select * from marts.route_field_visits where visit_date >= ?", [today - timedelta(RESEQUENCE_DAYS)]
+            "select * from marts.route_field_visits where visit_date >= ?",
+            [today - timedelta(RESEQUENCE_DAYS)],
         ).df()
         reps = con.execute("select * from marts.route_reps").df()
         travel = lambda lat, lon: travel_matrix(lat, lon, cfg, config.routing_url)
         resequenced = resequence_days(visits, reps, cfg, travel, config.routes_time_limit_s)
-        replace_rows(con, "route_resequenced_days", RESEQUENCED_SCHEMA, resequenced, "visit_date >= ?",
-                     [today - timedelta(RESEQUENCE_DAYS)])
+        replace_rows(
+            con,
+            "route_resequenced_days",
+            RESEQUENCED_SCHEMA,
+            resequenced,
+            "visit_date >= ?",
+            [today - timedelta(RESEQUENCE_DAYS)],
+        )
     basis = days["value_basis"].iloc[0] if len(days) else NO_SCORES
     context.log.info(f"planned {day} for {len(days)} reps ({basis}); {len(dropped)} due visits dropped")
-    yield dg.MaterializeResult(asset_key=PLANS, metadata={
-        "plan_date": day.isoformat(), "value_basis": basis, "dagster/row_count": len(stops)})
-    yield dg.MaterializeResult(asset_key=DAYS, metadata={
-        "reps": len(days), "reps_without_plan": int(days["status"].str.startswith("no plan").sum()),
-        "km_total": float(days["km_total"].sum()), "dagster/row_count": len(days)})
+    yield dg.MaterializeResult(
+        asset_key=PLANS,
+        metadata={"plan_date": day.isoformat(), "value_basis": basis, "dagster/row_count": len(stops)},
+    )
+    yield dg.MaterializeResult(
+        asset_key=DAYS,
+        metadata={
+            "reps": len(days),
+            "reps_without_plan": int(days["status"].str.startswith("no plan").sum()),
+            "km_total": float(days["km_total"].sum()),
+            "dagster/row_count": len(days),
+        },
+    )
     yield dg.MaterializeResult(asset_key=DROPPED, metadata={"dagster/row_count": len(dropped)})
-    yield dg.MaterializeResult(asset_key=RESEQUENCED, metadata={
-        "days": len(resequenced),
-        "km_saved_pct": float(100 * resequenced["km_saved"].sum() / resequenced["actual_km"].sum())
-        if len(resequenced) and resequenced["actual_km"].sum() else 0.0,
-        "dagster/row_count": len(resequenced)})
+    yield dg.MaterializeResult(
+        asset_key=RESEQUENCED,
+        metadata={
+            "days": len(resequenced),
+            "km_saved_pct": float(100 * resequenced["km_saved"].sum() / resequenced["actual_km"].sum())
+            if len(resequenced) and resequenced["actual_km"].sum()
+            else 0.0,
+            "dagster/row_count": len(resequenced),
+        },
+    )

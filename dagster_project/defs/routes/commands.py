@@ -42,13 +42,17 @@ def plan(rep_ids: tuple[str, ...], day) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     for summary in days.itertuples(index=False):
-        click.echo(f"{summary.rep_id} {summary.full_name} {summary.plan_date}: {summary.status}; "
-                   f"{summary.visits} visits, {summary.km_total or 0:.1f} km; value basis: {summary.value_basis}")
+        click.echo(
+            f"{summary.rep_id} {summary.full_name} {summary.plan_date}: {summary.status}; "
+            f"{summary.visits} visits, {summary.km_total or 0:.1f} km; value basis: {summary.value_basis}"
+        )
         mine = stops[stops["rep_id"] == summary.rep_id]
         for s in mine.itertuples(index=False):
             when = (s.departure_at if s.stop_type == "start" else s.arrival_at).strftime("%H:%M")
-            click.echo(f"  {s.stop_order:>2} {when} {s.account_name:<32} {s.km_from_previous:7.1f} km  "
-                       f"{s.reason if isinstance(s.reason, str) else ''}")
+            click.echo(
+                f"  {s.stop_order:>2} {when} {s.account_name:<32} {s.km_from_previous:7.1f} km  "
+                f"{s.reason if isinstance(s.reason, str) else ''}"
+            )
         for d in dropped[dropped["rep_id"] == summary.rep_id].itertuples(index=False):
             click.echo(f"  dropped {d.account_id} {d.account_name}: {d.reason}")
         if summary.directions_url:
@@ -76,7 +80,9 @@ def _read_day(day: date, rep_ids: tuple[str, ...]):
 @routes.command("export")
 @click.option("--day", type=click.DateTime(["%Y-%m-%d"]), required=True, help="planned day, YYYY-MM-DD")
 @click.option("--rep", "rep_ids", multiple=True, help="rep id (repeatable; default every rep)")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="folder to write")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="folder to write"
+)
 def export(day, rep_ids: tuple[str, ...], out: Path) -> None:
     """Write each rep's route page (map, stop list, directions link) and .ics calendar for a planned day."""
     from dagster_project.defs.routes.render import route_html, route_ics
@@ -89,7 +95,8 @@ def export(day, rep_ids: tuple[str, ...], out: Path) -> None:
         page = route_html(pd.Series(summary), mine, gone, config.map_tile_url)
         (out / f"{rep}.html").write_text(
             f"<!doctype html><html><head><meta charset='utf-8'><title>Route {rep}</title></head><body>{page}"
-            "</body></html>")
+            "</body></html>"
+        )
         if not mine.empty:
             (out / f"{rep}.ics").write_bytes(route_ics(pd.Series(summary), mine))
     click.echo(f"wrote {len(days)} route pages to {out}")
@@ -109,8 +116,18 @@ def email(day, rep_ids: tuple[str, ...]) -> None:
         if not emails.get(rep):
             skipped.append(rep)
             continue
-        messages.append(route_email(config, emails[rep], pd.Series(summary), stops[stops["rep_id"] == rep],
-                                    dropped[dropped["rep_id"] == rep], config.map_tile_url))
+        messages.append(
+            route_email(
+                config,
+                emails[rep],
+                pd.Series(summary),
+                stops[stops["rep_id"] == rep],
+                dropped[dropped["rep_id"] == rep],
+                config.map_tile_url,
+            )
+        )
     send(config, messages)
-    click.echo(f"sent {len(messages)} route e-mails" + (f"; no e-mail address for {', '.join(skipped)}"
-                                                       if skipped else ""))
+    click.echo(
+        f"sent {len(messages)} route e-mails"
+        + (f"; no e-mail address for {', '.join(skipped)}" if skipped else "")
+    )

@@ -12,9 +12,17 @@ from dagster_project.defs.routes.config import RouteConfig
 from dagster_project.defs.routes.solver import Stop, Workday, solve_day
 
 RESEQUENCED_SCHEMA = {
-    "visit_date": "date", "rep_id": "varchar", "visits": "integer", "visits_without_position": "integer",
-    "actual_km": "double", "resequenced_km": "double", "km_saved": "double", "km_saved_pct": "double",
-    "actual_drive_hours": "double", "resequenced_drive_hours": "double", "hours_saved": "double",
+    "visit_date": "date",
+    "rep_id": "varchar",
+    "visits": "integer",
+    "visits_without_position": "integer",
+    "actual_km": "double",
+    "resequenced_km": "double",
+    "km_saved": "double",
+    "km_saved_pct": "double",
+    "actual_drive_hours": "double",
+    "resequenced_drive_hours": "double",
+    "hours_saved": "double",
     "travel_source": "varchar",
 }
 RESEQUENCED_COLUMNS = list(RESEQUENCED_SCHEMA)
@@ -26,7 +34,9 @@ def resequence_days(
     """One row per rep and day with at least two routable visits: km and driving hours as driven and as
     re-sequenced; visits without a usable position are counted, not routed."""
     homes = {
-        r.rep_id: (cfg.office if cfg.start_from == "office" else (float(r.home_latitude), float(r.home_longitude)))
+        r.rep_id: (
+            cfg.office if cfg.start_from == "office" else (float(r.home_latitude), float(r.home_longitude))
+        )
         for r in reps.itertuples(index=False)
         if cfg.start_from == "office" or not isinstance(r.home_issue, str)
     }
@@ -52,12 +62,20 @@ def resequence_days(
         order = [0, *[v.stop + 1 for v in plan.visits], 0]
         best_km = float(sum(travel.km[a, b] for a, b in itertools.pairwise(order)))
         best_s = float(sum(travel.seconds[a, b] for a, b in itertools.pairwise(order)))
-        rows.append({
-            "visit_date": day, "rep_id": rep_id, "visits": n, "visits_without_position": len(group) - n,
-            "actual_km": round(actual_km, 3), "resequenced_km": round(best_km, 3),
-            "km_saved": round(actual_km - best_km, 3),
-            "km_saved_pct": round(100 * (actual_km - best_km) / actual_km, 2) if actual_km else None,
-            "actual_drive_hours": round(actual_s / 3600, 3), "resequenced_drive_hours": round(best_s / 3600, 3),
-            "hours_saved": round((actual_s - best_s) / 3600, 3), "travel_source": travel.source,
-        })
+        rows.append(
+            {
+                "visit_date": day,
+                "rep_id": rep_id,
+                "visits": n,
+                "visits_without_position": len(group) - n,
+                "actual_km": round(actual_km, 3),
+                "resequenced_km": round(best_km, 3),
+                "km_saved": round(actual_km - best_km, 3),
+                "km_saved_pct": round(100 * (actual_km - best_km) / actual_km, 2) if actual_km else None,
+                "actual_drive_hours": round(actual_s / 3600, 3),
+                "resequenced_drive_hours": round(best_s / 3600, 3),
+                "hours_saved": round((actual_s - best_s) / 3600, 3),
+                "travel_source": travel.source,
+            }
+        )
     return pd.DataFrame(rows, columns=RESEQUENCED_COLUMNS)

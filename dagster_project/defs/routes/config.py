@@ -99,7 +99,9 @@ def load_config(path: Path) -> RouteConfig:
     except (TypeError, ValueError) as exc:
         raise RouteConfigError(f"{where}: {exc}") from None
     if not days or end_s <= start_s:
-        raise RouteConfigError(f"{where}: working_days must name a day and working_hours end after they start")
+        raise RouteConfigError(
+            f"{where}: working_days must name a day and working_hours end after they start"
+        )
     if start_from not in ("home", "office"):
         raise RouteConfigError(f"{where}: start_from must be home or office, not {start_from!r}")
     if start_from == "office" and not (isinstance(office, dict) and {"lat", "lon"} <= set(office)):
@@ -120,11 +122,18 @@ def load_config(path: Path) -> RouteConfig:
             with open(hours_path, newline="") as handle:
                 for line, row in enumerate(csv.DictReader(handle), start=2):
                     spot = f"{hours_path}:{line}"
-                    by_account[row["account_id"]] = (_seconds(row["open"], spot), _seconds(row["close"], spot))
+                    by_account[row["account_id"]] = (
+                        _seconds(row["open"], spot),
+                        _seconds(row["close"], spot),
+                    )
         except OSError as exc:
-            raise RouteConfigError(f"{where}: opening_hours.file {hours_path} cannot be read: {exc.strerror}") from exc
+            raise RouteConfigError(
+                f"{where}: opening_hours.file {hours_path} cannot be read: {exc.strerror}"
+            ) from exc
         except KeyError as exc:
-            raise RouteConfigError(f"{hours_path}: needs the columns account_id,open,close ({exc.args[0]!r})") from None
+            raise RouteConfigError(
+                f"{hours_path}: needs the columns account_id,open,close ({exc.args[0]!r})"
+            ) from None
     return RouteConfig(
         working_days=days,
         start_s=start_s,

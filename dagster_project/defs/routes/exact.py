@@ -16,7 +16,9 @@ def objective(stops: list[Stop], order: list[int], travel: TravelMatrix, cost_pe
     return sum(stops[i].value for i in order) - cost_per_km * km
 
 
-def optimum(day: Workday, stops: list[Stop], travel: TravelMatrix, cost_per_km: float) -> tuple[float, list[int]]:
+def optimum(
+    day: Workday, stops: list[Stop], travel: TravelMatrix, cost_per_km: float
+) -> tuple[float, list[int]]:
     """Best objective over every feasible tour keeping the most must-visits; labels (finish time, km) per
     (visited set, last stop) keep the DP exact with opening hours and waiting."""
     n = len(stops)

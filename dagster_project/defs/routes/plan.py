@@ -23,22 +23,54 @@ NO_SCORES = "no opportunity scores yet: due visits only"
 
 # The route marts' columns and types (the tables are created from these, so an all-null column keeps its type).
 PLAN_SCHEMA = {
-    "plan_date": "date", "rep_id": "varchar", "stop_order": "integer", "stop_type": "varchar",
-    "account_id": "varchar", "account_name": "varchar", "latitude": "double", "longitude": "double",
-    "arrival_at": "timestamp", "departure_at": "timestamp", "km_from_previous": "double", "value": "double",
-    "tier": "varchar", "is_due": "boolean", "reason": "varchar", "is_latest": "boolean",
+    "plan_date": "date",
+    "rep_id": "varchar",
+    "stop_order": "integer",
+    "stop_type": "varchar",
+    "account_id": "varchar",
+    "account_name": "varchar",
+    "latitude": "double",
+    "longitude": "double",
+    "arrival_at": "timestamp",
+    "departure_at": "timestamp",
+    "km_from_previous": "double",
+    "value": "double",
+    "tier": "varchar",
+    "is_due": "boolean",
+    "reason": "varchar",
+    "is_latest": "boolean",
 }
 DAY_SCHEMA = {
-    "plan_date": "date", "rep_id": "varchar", "full_name": "varchar", "status": "varchar", "visits": "integer",
-    "due_visits": "integer", "due_dropped": "integer", "km_total": "double", "drive_hours": "double",
-    "leave_at": "timestamp", "return_at": "timestamp", "working_hours": "double", "value_planned": "double",
-    "value_per_hour": "double", "greedy_visits": "integer", "greedy_km": "double",
-    "greedy_value_per_hour": "double", "value_basis": "varchar", "travel_source": "varchar",
-    "directions_url": "varchar", "route_map_uri": "varchar", "is_latest": "boolean",
+    "plan_date": "date",
+    "rep_id": "varchar",
+    "full_name": "varchar",
+    "status": "varchar",
+    "visits": "integer",
+    "due_visits": "integer",
+    "due_dropped": "integer",
+    "km_total": "double",
+    "drive_hours": "double",
+    "leave_at": "timestamp",
+    "return_at": "timestamp",
+    "working_hours": "double",
+    "value_planned": "double",
+    "value_per_hour": "double",
+    "greedy_visits": "integer",
+    "greedy_km": "double",
+    "greedy_value_per_hour": "double",
+    "value_basis": "varchar",
+    "travel_source": "varchar",
+    "directions_url": "varchar",
+    "route_map_uri": "varchar",
+    "is_latest": "boolean",
 }
 DROPPED_SCHEMA = {
-    "plan_date": "date", "rep_id": "varchar", "account_id": "varchar", "account_name": "varchar",
-    "tier": "varchar", "reason": "varchar",
+    "plan_date": "date",
+    "rep_id": "varchar",
+    "account_id": "varchar",
+    "account_name": "varchar",
+    "tier": "varchar",
+    "reason": "varchar",
 }
 PLAN_COLUMNS, DAY_COLUMNS, DROPPED_COLUMNS = list(PLAN_SCHEMA), list(DAY_SCHEMA), list(DROPPED_SCHEMA)
 
@@ -52,7 +84,9 @@ class RepDay:
     day: date
     home: tuple[float, float] | None
     home_issue: str | None
-    candidates: pd.DataFrame  # account_id, account_name, latitude, longitude, tier, is_due, value, minutes, why
+    candidates: (
+        pd.DataFrame
+    )  # account_id, account_name, latitude, longitude, tier, is_due, value, minutes, why
     overflow: pd.DataFrame  # due accounts beyond max_candidates, reported as dropped
     value_basis: str
 
@@ -96,17 +130,30 @@ def candidates_for_day(
         else:
             issue = rep.home_issue if isinstance(rep.home_issue, str) else None
             home = None if issue else (float(rep.home_latitude), float(rep.home_longitude))
-        out.append(RepDay(
-            rep_id=rep.rep_id,
-            full_name=rep.full_name,
-            day=day,
-            home=home,
-            home_issue=issue,
-            candidates=chosen[["account_id", "account_name", "latitude", "longitude", "tier", "is_due", "value",
-                               "minutes", "why"]].reset_index(drop=True),
-            overflow=due.iloc[cfg.max_candidates:][["account_id", "account_name", "tier"]],
-            value_basis=basis,
-        ))
+        out.append(
+            RepDay(
+                rep_id=rep.rep_id,
+                full_name=rep.full_name,
+                day=day,
+                home=home,
+                home_issue=issue,
+                candidates=chosen[
+                    [
+                        "account_id",
+                        "account_name",
+                        "latitude",
+                        "longitude",
+                        "tier",
+                        "is_due",
+                        "value",
+                        "minutes",
+                        "why",
+                    ]
+                ].reset_index(drop=True),
+                overflow=due.iloc[cfg.max_candidates :][["account_id", "account_name", "tier"]],
+                value_basis=basis,
+            )
+        )
     return out
 
 
@@ -122,28 +169,53 @@ def plan_rep(rep: RepDay, cfg: RouteConfig, routing_url: str | None, time_limit_
     day_start = datetime.combine(rep.day, datetime.min.time())
     at = lambda s: day_start + timedelta(seconds=int(s))
     dropped = [
-        {"plan_date": rep.day, "rep_id": rep.rep_id, "account_id": r.account_id, "account_name": r.account_name,
-         "tier": r.tier, "reason": f"more than {cfg.max_candidates} due visits: the most overdue entered the plan"}
+        {
+            "plan_date": rep.day,
+            "rep_id": rep.rep_id,
+            "account_id": r.account_id,
+            "account_name": r.account_name,
+            "tier": r.tier,
+            "reason": f"more than {cfg.max_candidates} due visits: the most overdue entered the plan",
+        }
         for r in rep.overflow.itertuples(index=False)
     ]
     summary = {c: None for c in DAY_COLUMNS} | {
-        "plan_date": rep.day, "rep_id": rep.rep_id, "full_name": rep.full_name, "value_basis": rep.value_basis,
+        "plan_date": rep.day,
+        "rep_id": rep.rep_id,
+        "full_name": rep.full_name,
+        "value_basis": rep.value_basis,
     }
     if rep.home is None:
         reason = f"no plan: the rep's home has {rep.home_issue or 'no position'}"
-        summary |= {"status": reason, "visits": 0, "due_visits": 0,
-                    "due_dropped": int(rep.candidates["is_due"].sum()) + len(rep.overflow)}
+        summary |= {
+            "status": reason,
+            "visits": 0,
+            "due_visits": 0,
+            "due_dropped": int(rep.candidates["is_due"].sum()) + len(rep.overflow),
+        }
         dropped += [
-            {"plan_date": rep.day, "rep_id": rep.rep_id, "account_id": c.account_id, "account_name": c.account_name,
-             "tier": c.tier, "reason": reason}
+            {
+                "plan_date": rep.day,
+                "rep_id": rep.rep_id,
+                "account_id": c.account_id,
+                "account_name": c.account_name,
+                "tier": c.tier,
+                "reason": reason,
+            }
             for c in rep.candidates[rep.candidates["is_due"]].itertuples(index=False)
         ]
         return [], summary, dropped
     c = rep.candidates
     stops = [
-        Stop(r.account_id, float(r.latitude), float(r.longitude), int(r.minutes) * 60,
-             0.0 if pd.isna(r.value) else float(r.value), bool(r.is_due),
-             *_hours(cfg, r.account_id))
+        Stop(
+            r.account_id,
+            float(r.latitude),
+            float(r.longitude),
+            int(r.minutes) * 60,
+            0.0 if pd.isna(r.value) else float(r.value),
+            bool(r.is_due),
+            *_hours(cfg, r.account_id),
+        )
         for r in c.itertuples(index=False)
     ]
     lat = np.array([rep.home[0], *c["latitude"]], dtype=float)
@@ -155,25 +227,74 @@ def plan_rep(rep: RepDay, cfg: RouteConfig, routing_url: str | None, time_limit_
     solve_seconds = time.perf_counter() - started
     greedy = greedy_day(workday, stops, travel)
 
-    rows = [{"plan_date": rep.day, "rep_id": rep.rep_id, "stop_order": 0, "stop_type": "start", "account_id": None,
-             "account_name": "Start", "latitude": rep.home[0], "longitude": rep.home[1], "arrival_at": None,
-             "departure_at": at(plan.leave_s), "km_from_previous": 0.0, "value": None, "tier": None,
-             "is_due": None, "reason": None}]
+    rows = [
+        {
+            "plan_date": rep.day,
+            "rep_id": rep.rep_id,
+            "stop_order": 0,
+            "stop_type": "start",
+            "account_id": None,
+            "account_name": "Start",
+            "latitude": rep.home[0],
+            "longitude": rep.home[1],
+            "arrival_at": None,
+            "departure_at": at(plan.leave_s),
+            "km_from_previous": 0.0,
+            "value": None,
+            "tier": None,
+            "is_due": None,
+            "reason": None,
+        }
+    ]
     for order, visit in enumerate(plan.visits, start=1):
         r = c.iloc[visit.stop]
-        rows.append({"plan_date": rep.day, "rep_id": rep.rep_id, "stop_order": order, "stop_type": "visit",
-                     "account_id": r.account_id, "account_name": r.account_name, "latitude": float(r.latitude),
-                     "longitude": float(r.longitude), "arrival_at": at(visit.arrival_s),
-                     "departure_at": at(visit.departure_s), "km_from_previous": round(visit.km_from_previous, 3),
-                     "value": None if pd.isna(r.value) else float(r.value), "tier": r.tier,
-                     "is_due": bool(r.is_due), "reason": r.why})
-    rows.append({"plan_date": rep.day, "rep_id": rep.rep_id, "stop_order": len(plan.visits) + 1, "stop_type": "end",
-                 "account_id": None, "account_name": "End", "latitude": rep.home[0], "longitude": rep.home[1],
-                 "arrival_at": at(plan.return_s), "departure_at": None, "km_from_previous": round(plan.km_home, 3),
-                 "value": None, "tier": None, "is_due": None, "reason": None})
+        rows.append(
+            {
+                "plan_date": rep.day,
+                "rep_id": rep.rep_id,
+                "stop_order": order,
+                "stop_type": "visit",
+                "account_id": r.account_id,
+                "account_name": r.account_name,
+                "latitude": float(r.latitude),
+                "longitude": float(r.longitude),
+                "arrival_at": at(visit.arrival_s),
+                "departure_at": at(visit.departure_s),
+                "km_from_previous": round(visit.km_from_previous, 3),
+                "value": None if pd.isna(r.value) else float(r.value),
+                "tier": r.tier,
+                "is_due": bool(r.is_due),
+                "reason": r.why,
+            }
+        )
+    rows.append(
+        {
+            "plan_date": rep.day,
+            "rep_id": rep.rep_id,
+            "stop_order": len(plan.visits) + 1,
+            "stop_type": "end",
+            "account_id": None,
+            "account_name": "End",
+            "latitude": rep.home[0],
+            "longitude": rep.home[1],
+            "arrival_at": at(plan.return_s),
+            "departure_at": None,
+            "km_from_previous": round(plan.km_home, 3),
+            "value": None,
+            "tier": None,
+            "is_due": None,
+            "reason": None,
+        }
+    )
     dropped += [
-        {"plan_date": rep.day, "rep_id": rep.rep_id, "account_id": c.iloc[i].account_id,
-         "account_name": c.iloc[i].account_name, "tier": c.iloc[i].tier, "reason": why}
+        {
+            "plan_date": rep.day,
+            "rep_id": rep.rep_id,
+            "account_id": c.iloc[i].account_id,
+            "account_name": c.iloc[i].account_name,
+            "tier": c.iloc[i].tier,
+            "reason": why,
+        }
         for i, why in sorted(plan.dropped_must.items())
     ]
     hours = (plan.return_s - plan.leave_s) / 3600 if plan.visits else 0.0
@@ -198,7 +319,9 @@ def plan_rep(rep: RepDay, cfg: RouteConfig, routing_url: str | None, time_limit_
         "greedy_value_per_hour": g_value / g_hours if g_hours else None,
         "travel_source": travel.source,
         "solve_seconds": round(solve_seconds, 3),
-        "directions_url": directions_url([(r["latitude"], r["longitude"]) for r in rows]) if plan.visits else None,
+        "directions_url": directions_url([(r["latitude"], r["longitude"]) for r in rows])
+        if plan.visits
+        else None,
         # the map as an image the dashboard can show without any map service
         "route_map_uri": svg_data_uri(route_svg(pd.DataFrame(rows))) if plan.visits else None,
     }
@@ -226,7 +349,11 @@ def _plan_one(args):
 
 
 def plan_all(
-    reps: list[RepDay], cfg: RouteConfig, routing_url: str | None, time_limit_s: float, workers: int,
+    reps: list[RepDay],
+    cfg: RouteConfig,
+    routing_url: str | None,
+    time_limit_s: float,
+    workers: int,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Plan every rep (in `workers` processes when more than one) and return the three mart frames."""

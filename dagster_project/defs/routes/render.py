@@ -30,7 +30,9 @@ def _day(value) -> str:
 def _mercator(lat: float, lon: float, zoom: int) -> tuple[float, float]:
     scale = TILE * 2**zoom
     phi = math.radians(max(min(lat, 85.05112878), -85.05112878))
-    return (lon + 180.0) / 360.0 * scale, (1 - math.log(math.tan(phi) + 1 / math.cos(phi)) / math.pi) / 2 * scale
+    return (lon + 180.0) / 360.0 * scale, (
+        1 - math.log(math.tan(phi) + 1 / math.cos(phi)) / math.pi
+    ) / 2 * scale
 
 
 def _frame(stops: pd.DataFrame):
@@ -54,22 +56,31 @@ def route_svg(stops: pd.DataFrame, ground: bool = True) -> str:
     points = stops.sort_values("stop_order")
     _, _, _, px = _frame(points)
     parts = [
-        (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'role="img" aria-label="Route map" font-family="sans-serif" font-size="11">'),
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+            f'role="img" aria-label="Route map" font-family="sans-serif" font-size="11">'
+        ),
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f4f6f8"/>' if ground else "",
     ]
-    parts.append(f'<polyline fill="none" stroke="{ROUTE_COLOUR}" stroke-width="3" stroke-linejoin="round" points="'
-                 + " ".join(f"{x:.1f},{y:.1f}" for x, y in px) + '"/>')
+    parts.append(
+        f'<polyline fill="none" stroke="{ROUTE_COLOUR}" stroke-width="3" stroke-linejoin="round" points="'
+        + " ".join(f"{x:.1f},{y:.1f}" for x, y in px)
+        + '"/>'
+    )
     for (x, y), row in zip(px, points.itertuples(index=False)):
         if row.stop_type == "visit":
             colour = DUE_COLOUR if _true(row.is_due) else OPTIONAL_COLOUR
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="10" fill="{colour}" stroke="#fff" stroke-width="2"/>'
-                         f'<text x="{x:.1f}" y="{y + 4:.1f}" fill="#fff" text-anchor="middle" font-weight="bold">'
-                         f'{int(row.stop_order)}</text>'
-                         f'<text x="{x + 13:.1f}" y="{y - 8:.1f}" fill="#222">{escape(str(row.account_name))}</text>')
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="10" fill="{colour}" stroke="#fff" stroke-width="2"/>'
+                f'<text x="{x:.1f}" y="{y + 4:.1f}" fill="#fff" text-anchor="middle" font-weight="bold">'
+                f"{int(row.stop_order)}</text>"
+                f'<text x="{x + 13:.1f}" y="{y - 8:.1f}" fill="#222">{escape(str(row.account_name))}</text>'
+            )
     hx, hy = px[0]
-    parts.append(f'<rect x="{hx - 8:.1f}" y="{hy - 8:.1f}" width="16" height="16" fill="#222"/>'
-                 f'<text x="{hx + 12:.1f}" y="{hy + 18:.1f}" fill="#222">start / end</text>')
+    parts.append(
+        f'<rect x="{hx - 8:.1f}" y="{hy - 8:.1f}" width="16" height="16" fill="#222"/>'
+        f'<text x="{hx + 12:.1f}" y="{hy + 18:.1f}" fill="#222">start / end</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -91,9 +102,11 @@ def route_map(stops: pd.DataFrame, tile_url: str | None = None) -> str:
             if 0 <= ty < 2**zoom:
                 urls.append(f"url('{escape(tile_url.format(z=zoom, x=tx % 2**zoom, y=ty))}')")
                 positions.append(f"{tx * TILE - left:.0f}px {ty * TILE - top:.0f}px")
-    style = (f"position:relative;width:{WIDTH}px;height:{HEIGHT}px;background-color:#f4f6f8;"
-             f"background-repeat:no-repeat;background-image:{','.join(urls)};"
-             f"background-position:{','.join(positions)}")
+    style = (
+        f"position:relative;width:{WIDTH}px;height:{HEIGHT}px;background-color:#f4f6f8;"
+        f"background-repeat:no-repeat;background-image:{','.join(urls)};"
+        f"background-position:{','.join(positions)}"
+    )
     return f'<div style="{style}">{route_svg(stops, ground=False)}</div>'
 
 
@@ -101,12 +114,16 @@ def _hhmm(value) -> str:
     return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%H:%M")
 
 
-def route_html(summary: pd.Series, stops: pd.DataFrame, dropped: pd.DataFrame, tile_url: str | None = None) -> str:
+def route_html(
+    summary: pd.Series, stops: pd.DataFrame, dropped: pd.DataFrame, tile_url: str | None = None
+) -> str:
     """The rep's day as one HTML fragment: status, map, ordered stop list, directions link, dropped due visits."""
-    head = (f"<h2>Route for {escape(str(summary['full_name']))}, {_day(summary['plan_date'])}</h2>"
-            f"<p>{escape(str(summary['status']))} · {int(summary['visits'] or 0)} visits · "
-            f"{float(summary['km_total'] or 0):.1f} km · {float(summary['working_hours'] or 0):.1f} h · "
-            f"value basis: {escape(str(summary['value_basis']))}</p>")
+    head = (
+        f"<h2>Route for {escape(str(summary['full_name']))}, {_day(summary['plan_date'])}</h2>"
+        f"<p>{escape(str(summary['status']))} · {int(summary['visits'] or 0)} visits · "
+        f"{float(summary['km_total'] or 0):.1f} km · {float(summary['working_hours'] or 0):.1f} h · "
+        f"value basis: {escape(str(summary['value_basis']))}</p>"
+    )
     if stops.empty:
         body = "<p>No route for this day.</p>"
     else:
@@ -117,15 +134,22 @@ def route_html(summary: pd.Series, stops: pd.DataFrame, dropped: pd.DataFrame, t
             f"<td>{escape(s.reason) if isinstance(s.reason, str) else ''}</td></tr>"
             for s in stops.sort_values("stop_order").itertuples(index=False)
         )
-        body = (route_map(stops, tile_url)
-                + "<table border='1' cellpadding='4' cellspacing='0'><tr><th>#</th><th>arrive</th><th>leave</th>"
-                  "<th>account</th><th>km</th><th>value</th><th>why</th></tr>" + rows + "</table>")
+        body = (
+            route_map(stops, tile_url)
+            + "<table border='1' cellpadding='4' cellspacing='0'><tr><th>#</th><th>arrive</th><th>leave</th>"
+            "<th>account</th><th>km</th><th>value</th><th>why</th></tr>" + rows + "</table>"
+        )
         if isinstance(summary.get("directions_url"), str):
-            body += f"<p><a href=\"{escape(summary['directions_url'])}\">Directions for the whole route</a></p>"
+            body += f'<p><a href="{escape(summary["directions_url"])}">Directions for the whole route</a></p>'
     if not dropped.empty:
-        body += "<h3>Due visits not planned</h3><ul>" + "".join(
-            f"<li>{escape(str(d.account_name))}: {escape(str(d.reason))}</li>" for d in dropped.itertuples(index=False)
-        ) + "</ul>"
+        body += (
+            "<h3>Due visits not planned</h3><ul>"
+            + "".join(
+                f"<li>{escape(str(d.account_name))}: {escape(str(d.reason))}</li>"
+                for d in dropped.itertuples(index=False)
+            )
+            + "</ul>"
+        )
     return head + body
 
 
@@ -143,34 +167,52 @@ def route_ics(summary: pd.Series, stops: pd.DataFrame) -> bytes:
         event.add("geo", (float(s.latitude), float(s.longitude)))
         event.add("location", f"{float(s.latitude):.6f},{float(s.longitude):.6f}")
         reason = s.reason if isinstance(s.reason, str) else ""
-        event.add("description", f"Stop {int(s.stop_order)}. {reason}".strip()
-                  + (f"\nDirections: {summary['directions_url']}" if isinstance(summary.get("directions_url"), str)
-                     else ""))
+        event.add(
+            "description",
+            f"Stop {int(s.stop_order)}. {reason}".strip()
+            + (
+                f"\nDirections: {summary['directions_url']}"
+                if isinstance(summary.get("directions_url"), str)
+                else ""
+            ),
+        )
         event.add("dtstamp", pd.Timestamp(summary["plan_date"]).to_pydatetime())
         calendar.add_component(event)
     return calendar.to_ical()
 
 
-def route_email(config: Settings, to: str, summary: pd.Series, stops: pd.DataFrame, dropped: pd.DataFrame,
-                tile_url: str | None = None) -> EmailMessage:
+def route_email(
+    config: Settings,
+    to: str,
+    summary: pd.Series,
+    stops: pd.DataFrame,
+    dropped: pd.DataFrame,
+    tile_url: str | None = None,
+) -> EmailMessage:
     """The rep's route e-mail: the stop list in text and HTML, the map, and the visits as an .ics attachment."""
     message = EmailMessage()
     message["From"] = config.mail_from
     message["To"] = to
     day = _day(summary["plan_date"])
-    message["Subject"] = f"Your route for {day}: {int(summary['visits'] or 0)} visits, {float(summary['km_total'] or 0):.0f} km"
+    message["Subject"] = (
+        f"Your route for {day}: {int(summary['visits'] or 0)} visits, {float(summary['km_total'] or 0):.0f} km"
+    )
     lines = [f"{summary['status']}; value basis: {summary['value_basis']}"]
-    lines += [f"{int(s.stop_order):>2} {_hhmm(s.arrival_at):>5} {s.account_name}"
-              for s in stops.sort_values("stop_order").itertuples(index=False)]
+    lines += [
+        f"{int(s.stop_order):>2} {_hhmm(s.arrival_at):>5} {s.account_name}"
+        for s in stops.sort_values("stop_order").itertuples(index=False)
+    ]
     if isinstance(summary.get("directions_url"), str):
         lines.append(f"Directions: {summary['directions_url']}")
     lines += [f"Not planned: {d.account_name}: {d.reason}" for d in dropped.itertuples(index=False)]
     message.set_content("\n".join(lines))
-    message.add_alternative(f"<html><body>{route_html(summary, stops, dropped, tile_url)}</body></html>",
-                            subtype="html")
+    message.add_alternative(
+        f"<html><body>{route_html(summary, stops, dropped, tile_url)}</body></html>", subtype="html"
+    )
     if not stops.empty:
-        message.add_attachment(route_ics(summary, stops), maintype="text", subtype="calendar",
-                               filename=f"route-{day}.ics")
+        message.add_attachment(
+            route_ics(summary, stops), maintype="text", subtype="calendar", filename=f"route-{day}.ics"
+        )
     return message
 
 

@@ -83,8 +83,13 @@ def solve_day(
     # A stop whose opening hours cannot hold its visit inside the working day never enters the model.
     keep = [i for i, (lo, hi) in enumerate(windows) if lo <= hi]
     if not keep:
-        plan = Plan(visits=[], leave_s=day.start_s, return_s=day.start_s, km_home=0.0,
-                    status="no stops" if not stops else "no stop fits the working hours")
+        plan = Plan(
+            visits=[],
+            leave_s=day.start_s,
+            return_s=day.start_s,
+            km_home=0.0,
+            status="no stops" if not stops else "no stop fits the working hours",
+        )
     else:
         plan = _solve(day, stops, windows, travel, cost_per_km, time_limit_s, keep)
     visited = {v.stop for v in plan.visits}
@@ -103,8 +108,15 @@ def _window(day: Workday, stop: Stop) -> tuple[int, int]:
     return lo, hi
 
 
-def _solve(day: Workday, stops: list[Stop], windows, travel: TravelMatrix, cost_per_km: float,
-           time_limit_s: float, keep: list[int]) -> Plan:
+def _solve(
+    day: Workday,
+    stops: list[Stop],
+    windows,
+    travel: TravelMatrix,
+    cost_per_km: float,
+    time_limit_s: float,
+    keep: list[int],
+) -> Plan:
     """Search everything at once; if that leaves due visits out while optional ones are in, check against a search
     of the due stops alone and, if that fits more of them (local search can settle on fewer), search again from its
     route. Worst case 1¾ × the time limit."""
@@ -122,8 +134,16 @@ def _solve(day: Workday, stops: list[Stop], windows, travel: TravelMatrix, cost_
     return again if sum(stops[v.stop].must for v in again.visits) >= len(kept) else alone
 
 
-def _route(day: Workday, stops: list[Stop], windows, travel: TravelMatrix, cost_per_km: float,
-           time_limit_s: float, nodes: list[int], start: list[int] | None = None) -> Plan:
+def _route(
+    day: Workday,
+    stops: list[Stop],
+    windows,
+    travel: TravelMatrix,
+    cost_per_km: float,
+    time_limit_s: float,
+    nodes: list[int],
+    start: list[int] | None = None,
+) -> Plan:
     """One OR-Tools search over `nodes` (indices into stops), from the insertion heuristic's first solution or
     from the route `start` when given."""
     n = len(nodes)
@@ -169,9 +189,12 @@ def _route(day: Workday, stops: list[Stop], windows, travel: TravelMatrix, cost_
     else:
         solution = routing.SolveWithParameters(params)
     if solution is None:
-        return Plan(visits=[], leave_s=day.start_s, return_s=day.start_s, km_home=0.0, status="no feasible plan")
-    plan = _read(routing, manager, solution, time, TravelMatrix(km=km, seconds=seconds, source=travel.source),
-                 service)
+        return Plan(
+            visits=[], leave_s=day.start_s, return_s=day.start_s, km_home=0.0, status="no feasible plan"
+        )
+    plan = _read(
+        routing, manager, solution, time, TravelMatrix(km=km, seconds=seconds, source=travel.source), service
+    )
     plan.visits = [replace(v, stop=nodes[v.stop]) for v in plan.visits]
     return plan
 
@@ -185,8 +208,12 @@ def _read(routing, manager, solution, time, travel: TravelMatrix, service: np.nd
         nxt = solution.Value(routing.NextVar(index))
         nxt_node = manager.IndexToNode(nxt)
         if routing.IsEnd(nxt):
-            return Plan(visits=visits, leave_s=leave, return_s=solution.Min(time.CumulVar(nxt)),
-                        km_home=float(travel.km[node, 0]))
+            return Plan(
+                visits=visits,
+                leave_s=leave,
+                return_s=solution.Min(time.CumulVar(nxt)),
+                km_home=float(travel.km[node, 0]),
+            )
         start = solution.Min(time.CumulVar(nxt))
         arrival = min(start, clock + round(travel.seconds[node, nxt_node]))
         departure = start + int(service[nxt_node])

@@ -64,13 +64,19 @@ def osrm_matrix(base_url: str, lat, lon, profile: str = "driving", timeout_s: fl
     if "distances" in body:
         km = _table(body, "distances", n, base_url) / 1000.0
     else:
-        raise RoutingServerError(f"routing server {base_url} returned no distances (annotations=distance unsupported)")
+        raise RoutingServerError(
+            f"routing server {base_url} returned no distances (annotations=distance unsupported)"
+        )
     return TravelMatrix(km=km, seconds=seconds, source="osrm")
 
 
 def _table(body: dict, name: str, n: int, base_url: str) -> np.ndarray:
     rows = body.get(name)
-    if not isinstance(rows, list) or len(rows) != n or any(not isinstance(r, list) or len(r) != n for r in rows):
+    if (
+        not isinstance(rows, list)
+        or len(rows) != n
+        or any(not isinstance(r, list) or len(r) != n for r in rows)
+    ):
         raise RoutingServerError(f"routing server {base_url} returned a {name} table that is not {n}×{n}")
     # OSRM answers null for a pair it cannot route; such a leg is impossible, not free.
     return np.array([[math.inf if v is None else float(v) for v in row] for row in rows], dtype=float)

@@ -23,7 +23,9 @@ def dashboard_specs(manifest_path: Path) -> list[dg.AssetSpec]:
         if exposure.get("type") != "dashboard":
             continue
         marts = sorted(
-            ".".join([nodes[n]["schema"], nodes[n]["name"]]) for n in exposure["depends_on"]["nodes"] if n in nodes
+            ".".join([nodes[n]["schema"], nodes[n]["name"]])
+            for n in exposure["depends_on"]["nodes"]
+            if n in nodes
         )
         specs.append(
             dg.AssetSpec(

@@ -52,8 +52,17 @@ def check_summary(context: dg.AssetExecutionContext, checks: Sequence[dg.AssetCh
         )
     return pd.DataFrame(
         rows,
-        columns=["asset_key", "check_name", "blocking", "status", "passed", "severity", "partition", "run_id",
-                 "checked_at"],
+        columns=[
+            "asset_key",
+            "check_name",
+            "blocking",
+            "status",
+            "passed",
+            "severity",
+            "partition",
+            "run_id",
+            "checked_at",
+        ],
     ).astype({"passed": "boolean"})
 
 
@@ -72,7 +81,9 @@ def build_serving_asset(
         description="Read-only DuckDB snapshot of the marts, the data-health tables and the BI relations that Superset "
         "serves.",
     )
-    def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def serving_snapshot(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
         built_at = datetime.now(UTC).replace(tzinfo=None)
         with warehouse.connect() as con:
             checks = check_summary(context, checks_to_report)
@@ -93,8 +104,12 @@ def build_serving_asset(
                         "checks_total": len(checks),
                         "checks_passed": int((checks["passed"] == True).sum()),
                         "checks_failed": int((checks["passed"] == False).sum()),
-                        "quarantined_rows": int(quarantine["rows_quarantined"].sum()) if len(quarantine) else 0,
-                        "newest_partition": freshness["last_partition_date"].max() if len(freshness) else None,
+                        "quarantined_rows": int(quarantine["rows_quarantined"].sum())
+                        if len(quarantine)
+                        else 0,
+                        "newest_partition": freshness["last_partition_date"].max()
+                        if len(freshness)
+                        else None,
                     }
                 ]
             )

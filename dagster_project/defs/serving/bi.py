@@ -25,13 +25,22 @@ DISPLAY = {
     "days": "format('{:,.1f} days', {v})",
     "integer": "format('{:,.0f}', {v})",
 }
-STATUS_LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track", "no_target": "No target",
-                 "not_started": "Not started", "not_configured": "Not configured"}
+STATUS_LABELS = {
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "no_target": "No target",
+    "not_started": "Not started",
+    "not_configured": "Not configured",
+}
 
 
 def _display(value: str, format_column: str) -> str:
     """SQL writing a KPI value as its registry format says ('–' when there is none)."""
-    cases = " ".join(f"when '{fmt}' then {pattern.replace('{v}', f'cast({value} as double)')}" for fmt, pattern in DISPLAY.items())
+    cases = " ".join(
+        f"when '{fmt}' then {pattern.replace('{v}', f'cast({value} as double)')}"
+        for fmt, pattern in DISPLAY.items()
+    )
     return f"coalesce(case {format_column} {cases} else cast(round({value}, 2) as varchar) end, '–')"
 
 
@@ -77,11 +86,11 @@ def _scorecard() -> str:
         select
             *,
             case when scope_level = 'rep' then scope_id end as rep_id,
-            {_scope_name('scope_level', 'scope_id')} as scope_name,
-            {_display('kpi_value', 'kpi_format')} as value_display,
-            {_display('target_value', 'kpi_format')} as target_display,
+            {_scope_name("scope_level", "scope_id")} as scope_name,
+            {_display("kpi_value", "kpi_format")} as value_display,
+            {_display("target_value", "kpi_format")} as target_display,
             case when mature_after_days is not null and period_end > as_of_date - cast(mature_after_days as integer)
-                then 'Not final yet' else {_status_label('status')} end as status_label,
+                then 'Not final yet' else {_status_label("status")} end as status_label,
             mature_after_days is not null and period_end > as_of_date - cast(mature_after_days as integer)
                 as is_maturing,
             case when mature_after_days is not null and period_end > as_of_date - cast(mature_after_days as integer)
@@ -97,11 +106,11 @@ def _attainment() -> str:
         select
             a.*,
             case when a.owner_level = 'rep' then a.owner_id end as rep_id,
-            {_scope_name('a.owner_level', 'a.owner_id')} as owner_name,
+            {_scope_name("a.owner_level", "a.owner_id")} as owner_name,
             r.kpi_label,
-            {_display('a.actual_value', 'r.kpi_format')} as actual_display,
-            {_display('a.target_value', 'r.kpi_format')} as target_display,
-            {_status_label('a.status')} as status_label
+            {_display("a.actual_value", "r.kpi_format")} as actual_display,
+            {_display("a.target_value", "r.kpi_format")} as target_display,
+            {_status_label("a.status")} as status_label
         from marts.kpi_target_attainment as a
         left join {_registry_values()} on a.metric = r.kpi_name
     """
@@ -139,12 +148,20 @@ def _freshness() -> str:
 def kpi_status_sql(value: str, target: str, direction: str) -> str:
     """The scorecard's status bands (dbt macro kpi_status) of a value against a target, as SQL."""
     ratio = f"(case when {direction} = 'at_most' then {target} / nullif({value}, 0) else {value} / nullif({target}, 0) end)"
-    return (f"(case when {ratio} is null then 'at_risk' when {ratio} >= 1.0 then 'on_track' "
-            f"when {ratio} >= 0.9 then 'at_risk' else 'off_track' end)")
+    return (
+        f"(case when {ratio} is null then 'at_risk' when {ratio} >= 1.0 then 'on_track' "
+        f"when {ratio} >= 0.9 then 'at_risk' else 'off_track' end)"
+    )
 
 
-HEADLINE_KPIS = ("net_revenue_usd", "won_amount_usd", "new_customers", "conversion_lead_to_deal", "win_rate_by_count",
-                 "avg_won_deal_size_usd")
+HEADLINE_KPIS = (
+    "net_revenue_usd",
+    "won_amount_usd",
+    "new_customers",
+    "conversion_lead_to_deal",
+    "win_rate_by_count",
+    "avg_won_deal_size_usd",
+)
 
 
 def _headline() -> str:
@@ -164,25 +181,42 @@ def _headline() -> str:
         def value(lo: str, hi: str, num=num, den=den) -> str:
             window = f"date_day between {lo} and {hi}"
             total = f"sum(case when {window} then {num} end)"
-            return f"{total}" if den is None else \
-                f"{total} / nullif(sum(case when {window} then {den} end), 0)"
+            return (
+                f"{total}" if den is None else f"{total} / nullif(sum(case when {window} then {den} end), 0)"
+            )
 
         # the window ends `lag` days before the last day for a cohort KPI, and spans as many days as the month so far
         end = f"(as_of_date - {lag})"
         start = "month_start" if not lag else f"({end} - (days - 1))"
         # the previous month's first `days` days (all of it when it is shorter), or the window just before
-        prev_start, prev_end = ("cast(month_start - interval 1 month as date)",
-                                "least(cast(month_start - interval 1 month as date) + (days - 1), month_start - 1)") \
-            if not lag else (f"({start} - days)", f"({start} - 1)")
-        year_start, year_end = f"cast({start} - interval 1 year as date)", f"cast({end} - interval 1 year as date)"
+        prev_start, prev_end = (
+            (
+                "cast(month_start - interval 1 month as date)",
+                "least(cast(month_start - interval 1 month as date) + (days - 1), month_start - 1)",
+            )
+            if not lag
+            else (f"({start} - days)", f"({start} - 1)")
+        )
+        year_start, year_end = (
+            f"cast({start} - interval 1 year as date)",
+            f"cast({end} - interval 1 year as date)",
+        )
         label = kpi.label.replace("'", "''")
-        change = ("format('{:+.1f} pp', 100 * (cur - prev))" if kpi.format == "percent"
-                  else "format('{:+.1f} %', 100 * (cur - prev) / abs(prev))")
+        change = (
+            "format('{:+.1f} pp', 100 * (cur - prev))"
+            if kpi.format == "percent"
+            else "format('{:+.1f} %', 100 * (cur - prev) / abs(prev))"
+        )
         change_year = change.replace("prev", "last_year")
         better = ">" if kpi.direction == "up" else "<"
-        note = (f"'members of ' || strftime({start}, '%-d %b') || '–' || strftime({end}, '%-d %b')"
-                f" || ' ({lag}+ days old; younger ones are still converting)'") if lag else \
-            "strftime(month_start, '%-d') || '–' || strftime(as_of_date, '%-d %b %Y') || ' (month to date)'"
+        note = (
+            (
+                f"'members of ' || strftime({start}, '%-d %b') || '–' || strftime({end}, '%-d %b')"
+                f" || ' ({lag}+ days old; younger ones are still converting)'"
+            )
+            if lag
+            else "strftime(month_start, '%-d') || '–' || strftime(as_of_date, '%-d %b %Y') || ' (month to date)'"
+        )
         branches.append(f"""
             select
                 {order} as sort_order,
@@ -190,7 +224,7 @@ def _headline() -> str:
                 '{label}' as kpi_label,
                 {note} as period_label,
                 cur as kpi_value,
-                {_display('cur', f"'{kpi.format}'")} as value_display,
+                {_display("cur", f"'{kpi.format}'")} as value_display,
                 case when prev is null or prev = 0 then '–' else {change} end as vs_previous_period,
                 case when last_year is null or last_year = 0 then '–' else {change_year} end as vs_last_year,
                 case when cur {better} prev then 'better' when cur = prev then 'same' when prev is not null
@@ -232,10 +266,10 @@ def _headline() -> str:
         )
         select
             h.*,
-            {_display('t.target_value', 't.kpi_format')} as target_display,
+            {_display("t.target_value", "t.kpi_format")} as target_display,
             -- a cohort KPI is judged on its mature members (the month's own value is not final yet)
             case
-                when not h.is_cohort then {_status_label('t.status')}
+                when not h.is_cohort then {_status_label("t.status")}
                 when t.target_value is null then 'No target'
                 else {_status_label(kpi_status_sql("h.kpi_value", "t.target_value", "h.target_direction"))}
             end as status_label

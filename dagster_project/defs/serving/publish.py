@@ -41,19 +41,24 @@ def source_freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     for table in tables_in_schema(con, "raw"):
         if table.startswith("_") or table == "quarantine":
             continue
-        columns = {c for (c,) in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
-            [table],
-        ).fetchall()}
+        columns = {
+            c
+            for (c,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+                [table],
+            ).fetchall()
+        }
         partition = "max(_partition_date)" if "_partition_date" in columns else "null::date"
         loaded = "max(_loaded_at)" if "_loaded_at" in columns else "null::timestamp"
-        frames.append(con.execute(
-            f"""
+        frames.append(
+            con.execute(
+                f"""
             select '{table}' as raw_table, {partition} as last_partition_date,
                    {loaded} as last_loaded_at, count(*)::bigint as row_count
             from raw.{_quote(table)}
             """
-        ).df())
+            ).df()
+        )
     if not frames:
         return pd.DataFrame(columns=["raw_table", "last_partition_date", "last_loaded_at", "row_count"])
     return pd.concat(frames, ignore_index=True)
@@ -109,7 +114,9 @@ def _build_bi(con: duckdb.DuckDBPyConnection, alias: str, relations: Iterable[Bi
             target = f"{BI_SCHEMA}.{_quote(relation.name)}"
             con.execute(f"create {relation.materialized} {target} as {relation.sql}")
             if relation.materialized == "table":
-                counts[f"{BI_SCHEMA}.{relation.name}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
+                counts[f"{BI_SCHEMA}.{relation.name}"] = con.execute(
+                    f"select count(*) from {target}"
+                ).fetchone()[0]
     finally:
         con.execute(f"use {_quote(home)}")
     return counts
@@ -140,7 +147,9 @@ def publish_snapshot(
     try:
         for schema in schemas:
             con.execute(f"create schema {alias}.{_quote(schema)}")
-            for table in tables_in_schema(con, schema, catalog=con.execute("select current_database()").fetchone()[0]):
+            for table in tables_in_schema(
+                con, schema, catalog=con.execute("select current_database()").fetchone()[0]
+            ):
                 target = f"{alias}.{_quote(schema)}.{_quote(table)}"
                 con.execute(f"create table {target} as select * from {_quote(schema)}.{_quote(table)}")
                 counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]

@@ -72,4 +72,3 @@ def dbt_env(path: Path | str, window: dict[str, str] | None = None) -> Iterator[
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-

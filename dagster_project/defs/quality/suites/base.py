@@ -21,8 +21,13 @@ TIMESTAMP = ("TIMESTAMP",)
 DATE = ("DATE",)
 BOOLEAN = ("BOOLEAN",)
 
-LINEAGE = {"_partition_date": DATE, "_source": TEXT, "_source_line": INTEGER, "_load_id": TEXT,
-           "_loaded_at": TIMESTAMP}
+LINEAGE = {
+    "_partition_date": DATE,
+    "_source": TEXT,
+    "_source_line": INTEGER,
+    "_load_id": TEXT,
+    "_loaded_at": TIMESTAMP,
+}
 
 Observe = Callable[[pd.DataFrame, list], "float | None"]
 ExpectationFactory = Callable[[], list[gxe.Expectation]]
@@ -66,8 +71,9 @@ def schema_check(schema: str, table: str, columns: Mapping[str, Sequence[str]]) 
     def expectations() -> list[gxe.Expectation]:
         return [
             gxe.ExpectColumnDistinctValuesToContainSet(column="column_name", value_set=names),
-            gxe.ExpectColumnPairValuesToBeInSet(column_A="column_name", column_B="data_type",
-                                                value_pairs_set=[list(p) for p in pairs]),
+            gxe.ExpectColumnPairValuesToBeInSet(
+                column_A="column_name", column_B="data_type", value_pairs_set=[list(p) for p in pairs]
+            ),
         ]
 
     def observe(frame: pd.DataFrame, results: list) -> float:
@@ -84,8 +90,16 @@ def schema_check(schema: str, table: str, columns: Mapping[str, Sequence[str]]) 
                 problems.append(f"{name} is missing (expected {expected})")
             elif found[name] not in columns[name]:
                 problems.append(f"{name} is {found[name]} (expected {expected})")
-        return [f"{schema}.{table}: rule 'every contracted column exists with its type' broken by "
-                f"{len(problems)} column{'s' if len(problems) != 1 else ''}: {'; '.join(problems)}"] if problems else []
+        return (
+            [
+                (
+                    f"{schema}.{table}: rule 'every contracted column exists with its type' broken by "
+                    f"{len(problems)} column{'s' if len(problems) != 1 else ''}: {'; '.join(problems)}"
+                )
+            ]
+            if problems
+            else []
+        )
 
     return CheckSpec(
         name="schema",
@@ -199,9 +213,17 @@ def volume_check(
             f"{pd.Timestamp(row.day).date()}: {int(row.row_count)} rows vs median {row.trailing_median:g} ({row.ratio:.2f}×)"
             for row in bad.head(5).itertuples()
         )
-        return [f"{relation}: rule 'rows loaded a day between {low:g}× and {high:g}× the median of the "
-                f"{history_days} days before' broken on {len(bad)} day{'s' if len(bad) != 1 else ''} "
-                f"(column _partition_date); e.g. {samples}"] if len(bad) else []
+        return (
+            [
+                (
+                    f"{relation}: rule 'rows loaded a day between {low:g}× and {high:g}× the median of the "
+                    f"{history_days} days before' broken on {len(bad)} day{'s' if len(bad) != 1 else ''} "
+                    f"(column _partition_date); e.g. {samples}"
+                )
+            ]
+            if len(bad)
+            else []
+        )
 
     return CheckSpec(
         name="volume" if blocking else "volume_trend",
@@ -224,7 +246,9 @@ def _max_lag(frame: pd.DataFrame, results: list) -> float | None:
     return float(lags.max()) if len(lags) else None
 
 
-def freshness_check(relation: str, timestamp_column: str, max_lag_hours: float, *, blocking: bool = False) -> CheckSpec:
+def freshness_check(
+    relation: str, timestamp_column: str, max_lag_hours: float, *, blocking: bool = False
+) -> CheckSpec:
     """The newest timestamp loaded up to each day of the window is at most N hours older than that day's end
     (a day that loaded nothing ages from the last one that did)."""
     level = "Blocking" if blocking else "Warning"

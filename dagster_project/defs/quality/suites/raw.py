@@ -33,8 +33,14 @@ SCHEMA = "raw"
 WINDOW = "_partition_date >= $start and _partition_date < $end"
 
 # The contract's column types and the DuckDB types that satisfy each.
-CONTRACT_TYPES = {"varchar": TEXT, "bigint": INTEGER, "double": NUMBER, "date": DATE, "timestamp": TIMESTAMP,
-                  "boolean": BOOLEAN}
+CONTRACT_TYPES = {
+    "varchar": TEXT,
+    "bigint": INTEGER,
+    "double": NUMBER,
+    "date": DATE,
+    "timestamp": TIMESTAMP,
+    "boolean": BOOLEAN,
+}
 
 # Volume bands against the trailing 7-day median. Ad reports have one row per campaign a day, so the median is
 # exact and both directions are judged at the usual 0.2×–5×. CRM and orders volumes follow the week (weekend days
@@ -53,8 +59,10 @@ def _fresh(expectations: Sequence[gxe.Expectation]) -> list[gxe.Expectation]:
 
 def _lineage(partitioned: bool) -> list[gxe.Expectation]:
     # Reference files are reloaded whole: their rows belong to no day partition.
-    return [gxe.ExpectColumnValuesToNotBeNull(column=c)
-            for c in (["_partition_date"] if partitioned else []) + ["_source", "_load_id", "_loaded_at"]]
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column=c)
+        for c in (["_partition_date"] if partitioned else []) + ["_source", "_load_id", "_loaded_at"]
+    ]
 
 
 def contract_expectations(spec: SourceSpec) -> list[gxe.Expectation]:
@@ -66,7 +74,9 @@ def contract_expectations(spec: SourceSpec) -> list[gxe.Expectation]:
         if column.min is not None:
             expectations.append(gxe.ExpectColumnValuesToBeBetween(column=column.name, min_value=column.min))
         if column.accepted:
-            expectations.append(gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(column.accepted)))
+            expectations.append(
+                gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(column.accepted))
+            )
     return expectations
 
 
@@ -95,12 +105,24 @@ def _suite(table: str, spec: SourceSpec, watch: Monitoring) -> list[CheckSpec]:
     warning_template = list(watch.warnings)
     specs = [
         schema_check(SCHEMA, table, {**contract_columns(spec), **LINEAGE}),
-        values_check(relation, window, lambda: _lineage(partitioned) + _fresh(blocking_template),
-                     what="the data contract (required fields, ranges, accepted values)"),
+        values_check(
+            relation,
+            window,
+            lambda: _lineage(partitioned) + _fresh(blocking_template),
+            what="the data contract (required fields, ranges, accepted values)",
+        ),
     ]
     if warning_template:
-        specs.append(values_check(relation, window, lambda: _fresh(warning_template),
-                                  name="plausibility", blocking=False, what="plausibility limits"))
+        specs.append(
+            values_check(
+                relation,
+                window,
+                lambda: _fresh(warning_template),
+                name="plausibility",
+                blocking=False,
+                what="plausibility limits",
+            )
+        )
     if partitioned and watch.volume is not None:
         specs.append(volume_check(relation, **watch.volume))
         if watch.volume is WEEKLY_VOLUME:
@@ -119,7 +141,9 @@ def _coordinates(lat: str, lon: str) -> list[gxe.Expectation]:
 
 
 def _clicks_within_impressions() -> gxe.Expectation:
-    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="impressions", column_B="clicks", or_equal=True)
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A="impressions", column_B="clicks", or_equal=True
+    )
 
 
 def monitoring() -> dict[str, Monitoring]:
@@ -128,37 +152,70 @@ def monitoring() -> dict[str, Monitoring]:
     return {
         # Directors lead a region, not a team; every rep and manager belongs to one.
         "crm_users": Monitoring(
-            [gxe.ExpectColumnValuesToNotBeNull(column="team_id", row_condition='role != "director"',
-                                               condition_parser="pandas"), *_coordinates("home_lat", "home_lon")]),
+            [
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column="team_id", row_condition='role != "director"', condition_parser="pandas"
+                ),
+                *_coordinates("home_lat", "home_lon"),
+            ]
+        ),
         # accounts arrive in bursts (25 of 120 days in the sample): neither volume nor freshness applies
-        "crm_accounts": Monitoring([gxe.ExpectColumnValuesToMatchRegex(column="country", regex=r"^[A-Z]{2}$"),
-                                    *_coordinates("lat", "lon")]),
-        "crm_leads": Monitoring([gxe.ExpectColumnValuesToNotBeNull(column="owner_id", mostly=0.8)],
-                                timestamp="updated_at", volume=WEEKLY_VOLUME),
-        "crm_deals": Monitoring([gxe.ExpectColumnValuesToNotBeNull(column="owner_id", mostly=0.9)],
-                                timestamp="updated_at", volume=WEEKLY_VOLUME),
+        "crm_accounts": Monitoring(
+            [
+                gxe.ExpectColumnValuesToMatchRegex(column="country", regex=r"^[A-Z]{2}$"),
+                *_coordinates("lat", "lon"),
+            ]
+        ),
+        "crm_leads": Monitoring(
+            [gxe.ExpectColumnValuesToNotBeNull(column="owner_id", mostly=0.8)],
+            timestamp="updated_at",
+            volume=WEEKLY_VOLUME,
+        ),
+        "crm_deals": Monitoring(
+            [gxe.ExpectColumnValuesToNotBeNull(column="owner_id", mostly=0.9)],
+            timestamp="updated_at",
+            volume=WEEKLY_VOLUME,
+        ),
         "crm_deal_stage_events": Monitoring(timestamp="changed_at", volume=WEEKLY_VOLUME),
-        "crm_activities": Monitoring([_between("duration_min", high=600)], timestamp="occurred_at",
-                                     max_lag_hours=48, volume=SPIKES_ONLY),
+        "crm_activities": Monitoring(
+            [_between("duration_min", high=600)],
+            timestamp="occurred_at",
+            max_lag_hours=48,
+            volume=SPIKES_ONLY,
+        ),
         "ads_google_ads": dataclasses.replace(ads, timestamp="day"),
         "ads_meta_ads": dataclasses.replace(ads, timestamp="date_start"),
         "ads_yandex_direct": dataclasses.replace(ads, timestamp="date"),
         "orders_customers": Monitoring(),
         "orders_products": Monitoring(),
-        "orders_orders": Monitoring([gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="updated_at", column_B="ordered_at", or_equal=True)], timestamp="updated_at",
-            volume=WEEKLY_VOLUME),
-        "orders_order_lines": Monitoring([_between("discount", 0, 1), _between("quantity", 1, 1000)],
-                                         timestamp="updated_at", volume=WEEKLY_VOLUME),
+        "orders_orders": Monitoring(
+            [
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="updated_at", column_B="ordered_at", or_equal=True
+                )
+            ],
+            timestamp="updated_at",
+            volume=WEEKLY_VOLUME,
+        ),
+        "orders_order_lines": Monitoring(
+            [_between("discount", 0, 1), _between("quantity", 1, 1000)],
+            timestamp="updated_at",
+            volume=WEEKLY_VOLUME,
+        ),
         "orders_refunds": Monitoring(),
-        "ref_fx_rates": Monitoring([gxe.ExpectCompoundColumnsToBeUnique(column_list=["date", "currency"])],
-                                   partitioned=False),
+        "ref_fx_rates": Monitoring(
+            [gxe.ExpectCompoundColumnsToBeUnique(column_list=["date", "currency"])], partitioned=False
+        ),
         "ref_kpi_targets": Monitoring(
-            [gxe.ExpectColumnValuesToBeUnique(column="target_id"),
-             gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="period_end", column_B="period_start")],
-            partitioned=False),
-        "ref_sales_costs": Monitoring([gxe.ExpectCompoundColumnsToBeUnique(column_list=["month", "team_id"])],
-                                      partitioned=False),
+            [
+                gxe.ExpectColumnValuesToBeUnique(column="target_id"),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="period_end", column_B="period_start"),
+            ],
+            partitioned=False,
+        ),
+        "ref_sales_costs": Monitoring(
+            [gxe.ExpectCompoundColumnsToBeUnique(column_list=["month", "team_id"])], partitioned=False
+        ),
     }
 
 

@@ -133,9 +133,16 @@ def _explain(relation: str, frame: pd.DataFrame | None, results: list) -> list[s
         f"{int(row.raw_orders)} orders / {row.raw_net_usd:.2f} USD"
         for row in bad.head(5).itertuples()
     )
-    return [f"marts.fct_orders: rule 'each order day's order count and net revenue (net_amount_usd) equal the raw "
-            f"orders' to the cent' broken on {len(bad)} day{'s' if len(bad) != 1 else ''}; e.g. {samples}"
-            ] if len(bad) else []
+    return (
+        [
+            (
+                f"marts.fct_orders: rule 'each order day's order count and net revenue (net_amount_usd) equal the raw "
+                f"orders' to the cent' broken on {len(bad)} day{'s' if len(bad) != 1 else ''}; e.g. {samples}"
+            )
+        ]
+        if len(bad)
+        else []
+    )
 
 
 def reconciliation_check() -> CheckSpec:
