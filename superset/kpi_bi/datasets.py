@@ -28,6 +28,7 @@ COLUMN_HEADERS = {
     "status_reason": "Why",
     "attainment": "Attainment",
     "pace_to_target": "Pace to target",
+    "attainment_points": "vs target (pp)",
     "maturity_note": "Note",
     "vs_previous_period": "vs same days previous month",
     "vs_last_year": "vs same days last year",

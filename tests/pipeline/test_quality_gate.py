@@ -36,6 +36,13 @@ def test_a_good_build_publishes_a_snapshot_with_health_tables(built: Stack) -> N
         }
         assert {"fct_orders", "kpi_monthly", "kpi_scorecard"} <= marts
         assert con.execute("select count(*) from health.source_freshness").fetchone()[0] >= 14
+        # a clean build shows no failing check, warning or blocking (the data-health dashboard's two counts): the
+        # first days of the history, before a source's first rows, are not stale data
+        failing = con.execute(
+            "select outcome, asset_key, check_name from health.check_results where outcome <> 'passed'"
+        ).fetchall()
+        assert failing == [], failing
+        assert con.execute("select blocking_failures, warnings from health.build_info").fetchone() == (0, 0)
 
 
 def test_ten_times_the_volume_fails_the_blocking_check_and_keeps_the_snapshot(

@@ -11,7 +11,13 @@ import pandas as pd
 from dagster_project.defs.routes.assets import plan_day
 from dagster_project.defs.routes.config import load_config
 from dagster_project.defs.serving import bi
-from dagster_project.defs.serving.publish import publish_snapshot, quarantine_summary, source_freshness
+from dagster_project.defs.serving.publish import (
+    ignored_files,
+    publish_snapshot,
+    quarantine_summary,
+    source_freshness,
+    with_outcome,
+)
 from dagster_project.environment import settings
 from tests.transform.dbt_runner import run_dbt
 from tests.transform.raw_fixture import build_tables, write_raw
@@ -25,22 +31,24 @@ def _check_results() -> pd.DataFrame:
         ("raw/crm_deals", "gx_raw_crm_deals", True, "SUCCESS", True, "ERROR"),
         ("raw/ads_meta_ads", "gx_raw_ads_meta_ads", False, "FAILED", False, "WARN"),
     ]
-    return pd.DataFrame(
-        [
-            {
-                "asset_key": a,
-                "check_name": c,
-                "blocking": b,
-                "status": s,
-                "passed": p,
-                "severity": sev,
-                "partition": None,
-                "run_id": "fixture",
-                "checked_at": now,
-            }
-            for a, c, b, s, p, sev in rows
-        ]
-    ).astype({"passed": "boolean"})
+    return with_outcome(
+        pd.DataFrame(
+            [
+                {
+                    "asset_key": a,
+                    "check_name": c,
+                    "blocking": b,
+                    "status": s,
+                    "passed": p,
+                    "severity": sev,
+                    "partition": None,
+                    "run_id": "fixture",
+                    "checked_at": now,
+                }
+                for a, c, b, s, p, sev in rows
+            ]
+        ).astype({"passed": "boolean"})
+    )
 
 
 def build_serving(workdir: Path) -> Path:
@@ -69,6 +77,8 @@ def build_serving(workdir: Path) -> Path:
                     "checks_total": len(checks),
                     "checks_passed": int((checks["passed"] == True).sum()),
                     "checks_failed": int((checks["passed"] == False).sum()),
+                    "blocking_failures": int((checks["outcome"] == "blocking failure").sum()),
+                    "warnings": int((checks["outcome"] == "warning").sum()),
                     "quarantined_rows": int(quarantine["rows_quarantined"].sum()) if len(quarantine) else 0,
                     "newest_partition": freshness["last_partition_date"].max() if len(freshness) else None,
                 }
@@ -83,6 +93,7 @@ def build_serving(workdir: Path) -> Path:
                 "check_results": checks,
                 "source_freshness": freshness,
                 "quarantine_summary": quarantine,
+                "ignored_files": ignored_files(con),
             },
             bi.relations(),
         )
