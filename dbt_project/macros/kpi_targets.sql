@@ -34,15 +34,21 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Status bands: an attainment ratio ≥ 100 % on track, ≥ 90 % at risk, below off track; for a KPI compared in
-    points (`basis` = 'points', pass kpi_points as `attainment`) ≥ 0 on track, ≥ −1 point at risk, below off track. -#}
+{#- Status bands (vars.kpi_status_bands): an attainment ratio ≥ 100 % on track, ≥ 90 % at risk, below off track;
+    for a KPI compared in points (`basis` = 'points', pass kpi_points as `attainment`) ≥ 0 on track, ≥ −1 point at
+    risk, below off track. -#}
 {% macro kpi_status(attainment, basis="'ratio'") -%}
+    {%- set bands = var('kpi_status_bands') -%}
     case
         when {{ attainment }} is null then 'at_risk'
         when {{ basis }} = 'points' then
-            case when {{ attainment }} >= 0 then 'on_track' when {{ attainment }} >= -1 then 'at_risk' else 'off_track' end
-        when {{ attainment }} >= 1.0 then 'on_track'
-        when {{ attainment }} >= 0.9 then 'at_risk'
+            case
+                when {{ attainment }} >= {{ bands.points.on_track }} then 'on_track'
+                when {{ attainment }} >= {{ bands.points.at_risk }} then 'at_risk'
+                else 'off_track'
+            end
+        when {{ attainment }} >= {{ bands.ratio.on_track }} then 'on_track'
+        when {{ attainment }} >= {{ bands.ratio.at_risk }} then 'at_risk'
         else 'off_track'
     end
 {%- endmacro %}

@@ -38,6 +38,8 @@ COLUMN_HEADERS = {
     "team_name": "Team",
     "region": "Region",
     "channel": "Channel",
+    "platform": "Platform",
+    "campaign_name": "Campaign",
     "rep_id": "Rep id",
     "team_id": "Team id",
     "freshness": "Freshness",

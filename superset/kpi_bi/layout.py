@@ -10,7 +10,9 @@ DEFAULT_HEIGHT = 50
 TITLE = "title"
 # Standalone pages (report screenshots, ?standalone=…) are as tall as their content: Superset stretches the page to
 # the browser window, which left the bottom of a report PNG blank when the dashboard was shorter than the window.
-STANDALONE_CSS = "html, body.standalone, body.standalone #app { height: auto !important; min-height: 0 !important; }"
+STANDALONE_CSS = (
+    "html, body.standalone, body.standalone #app { height: auto !important; min-height: 0 !important; }"
+)
 
 # The warehouse's shared native filters: name, column and the dataset (table name) whose values the filter lists.
 FILTERS = {
