@@ -19,6 +19,8 @@ from dagster_project.instance import instance_config, write_instance_config
 REPO = Path(__file__).resolve().parents[2]
 ADMIN = os.environ.get("KPI_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 HOST = "127.0.0.1:5432"
+# Real PostgreSQL roles and a Dagster instance migrating its schema: ~40 s.
+pytestmark = pytest.mark.e2e
 
 
 def _admin(database: str = "postgres"):

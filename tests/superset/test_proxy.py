@@ -119,6 +119,7 @@ def proxy(production_web, dagster_web, tmp_path_factory):
         check=False,
     )
     assert made.returncode == 0 and "generated" in made.stdout, made.stderr
+    running = Proxy(env, root / "secrets")
     log = root / "proxy.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -128,7 +129,6 @@ def proxy(production_web, dagster_web, tmp_path_factory):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    running = Proxy(env, root / "secrets")
     try:
         _wait(
             lambda: requests.get(running.superset("/health"), verify=running.cert, timeout=5).ok,
