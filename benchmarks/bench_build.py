@@ -42,8 +42,9 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def measured(cmd: list[str], env: dict, cwd: Path, log: Path) -> tuple[float, float]:
-    """Run a command; its wall seconds and the peak RSS (MB) of its process tree, sampled every 0.1 s."""
+def measured(cmd: list[str], env: dict, cwd: Path, log: Path) -> tuple[float, float, float]:
+    """Run a command; its wall seconds, the peak RSS (MB) of its process tree sampled every 0.1 s, and the CPU
+    seconds of the tree (user + system: the figure a loaded machine does not inflate)."""
     peak = 0
     started = time.monotonic()
     with log.open("w") as out:
@@ -52,18 +53,26 @@ def measured(cmd: list[str], env: dict, cwd: Path, log: Path) -> tuple[float, fl
 
         def sample() -> None:
             nonlocal peak
+            ticks = 0
             while not done.wait(0.1):
                 peak = max(peak, _tree_rss(proc.pid))
+                ticks += 1
+                if ticks % 600 == 0:  # a long run on a loaded machine: say where it stands every minute
+                    print(
+                        f"    … {time.monotonic() - started:.0f} s, peak RSS so far {peak / 2**20:.0f} MB",
+                        flush=True,
+                    )
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        code = proc.wait()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
         done.set()
         sampler.join()
     wall = time.monotonic() - started
-    if code != 0:
-        sys.exit(f"failed ({code}): {' '.join(cmd)}\n{log.read_text()[-4000:]}")
-    return wall, peak / 2**20
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{log.read_text()[-4000:]}")
+    return wall, peak / 2**20, usage.ru_utime + usage.ru_stime
 
 
 PHASES = ("ingest", "dbt", "checks", "publish", "other")
@@ -134,10 +143,13 @@ def sources_for(scale: str, days: int, data_dir: Path) -> tuple[Path, date]:
     return sources, date.fromisoformat(first_file.read_text().strip())
 
 
-def show(label: str, wall: float, peak: float, phases: dict[str, float], rows: int) -> None:
+def show(label: str, wall: float, peak: float, cpu: float, phases: dict[str, float], rows: int) -> None:
     split = ", ".join(f"{p} {phases[p]:.1f}" for p in PHASES)
     per_row = f"{1e6 * wall / rows:.2f} µs/row ({rows:,} rows read)" if rows else "no rows read"
-    print(f"{label:<10}: wall {wall:7.1f} s  [{split}]  peak RSS {peak:6.0f} MB  {per_row}", flush=True)
+    print(
+        f"{label:<10}: wall {wall:7.1f} s  [{split}]  CPU {cpu:7.1f} s  peak RSS {peak:6.0f} MB  {per_row}",
+        flush=True,
+    )
 
 
 def main() -> int:
@@ -174,9 +186,9 @@ def main() -> int:
             "one day": [*build, "--start", last.isoformat(), "--end", last.isoformat()],
         }
         for label, cmd in runs.items():
-            wall, peak = measured(cmd, env, repo, work / f"{label.replace(' ', '_')}.log")
+            wall, peak, cpu = measured(cmd, env, repo, work / f"{label.replace(' ', '_')}.log")
             phases, rows, steps = run_figures(work / "dagster_home", env, repo)
-            show(label, wall, peak, phases, rows)
+            show(label, wall, peak, cpu, phases, rows)
             if args.steps:
                 for step, seconds in sorted(steps.items(), key=lambda s: -s[1]):
                     print(f"    {step:<60} {seconds:7.1f} s")
