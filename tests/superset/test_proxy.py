@@ -271,3 +271,18 @@ def test_plain_http_only_redirects_to_https(proxy):
     assert answer.headers["Location"] == proxy.superset("/superset/dashboard/list/?x=1")
     followed = requests.get(f"http://{HOST}:{proxy.http}/health", verify=proxy.cert, timeout=30)
     assert followed.status_code == 200 and followed.url == proxy.superset("/health")
+
+
+def test_a_client_cannot_dodge_the_login_limit_by_naming_another_address(proxy):
+    # The tests' production Superset allows 3 logins a minute per client address and username.
+    statuses = [
+        requests.post(
+            proxy.superset("/api/v1/security/login"),
+            json={"username": "spoofer", "password": f"guess{i}", "provider": "db"},
+            headers={"X-Forwarded-For": f"203.0.113.{i}"},
+            verify=proxy.cert,
+            timeout=30,
+        ).status_code
+        for i in range(5)
+    ]
+    assert statuses[:3] == [401, 401, 401] and statuses[-1] == 429, statuses
