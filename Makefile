@@ -29,6 +29,7 @@ sync: uv  ## install both locked environments (pipeline and Superset)
 	$(UV) sync --frozen --quiet --compile-bytecode
 	cd superset && $(UV) sync --frozen --quiet --compile-bytecode
 	@bash scripts/install_chromium.sh
+	@bash scripts/install_nginx.sh
 
 demo-data: sync  ## generate the demo sources if none exist
 	@if [ -d "$(KPI_SOURCES_DIR)/crm" ]; then echo "demo sources present in $(KPI_SOURCES_DIR)"; else \
@@ -41,7 +42,7 @@ build: demo-data  ## the whole build without servers: ingest → dbt → checks 
 KPI_SERVING_PATH ?= $(CURDIR)/data/warehouse/serving.duckdb
 
 # One line per step with its time (ops/bin/step); each step's full output is in .run/<step>.log.
-up:  ## build (first time), provision Superset, start Dagster (3000) and Superset (8088) in the background
+up:  ## build (first time), provision Superset, start Dagster, Superset and the TLS proxy in the background
 	@ops/bin/step "install environments" $(MAKE) --no-print-directory sync
 	@ops/bin/step "demo sources" $(MAKE) --no-print-directory demo-data
 	@if [ -f "$(KPI_SERVING_PATH)" ]; then echo "warehouse already built (make build rebuilds it)"; \

@@ -10,8 +10,8 @@ import pandas as pd
 
 from dagster_project.defs.routes.assets import plan_day
 from dagster_project.defs.routes.config import load_config
-from dagster_project.defs.serving import bi
 from dagster_project.defs.serving.publish import (
+    SERVED_SCHEMAS,
     ignored_files,
     publish_snapshot,
     quarantine_summary,
@@ -87,7 +87,7 @@ def build_serving(workdir: Path) -> Path:
         publish_snapshot(
             con,
             serving,
-            ["marts"],
+            SERVED_SCHEMAS,
             {
                 "build_info": build_info,
                 "check_results": checks,
@@ -95,7 +95,6 @@ def build_serving(workdir: Path) -> Path:
                 "quarantine_summary": quarantine,
                 "ignored_files": ignored_files(con),
             },
-            bi.relations(),
         )
     return serving
 
