@@ -106,7 +106,15 @@ def quarantine_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def ignored_files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Files in the landing folders that no load reads, each with its raw table and reason."""
     if "_ignored_files" not in tables_in_schema(con, "raw"):
-        return pd.DataFrame(columns=["target_table", "file", "reason", "detected_at"])
+        # typed, so the snapshot's table has real column types even when nothing was ever ignored
+        return pd.DataFrame(
+            {
+                "target_table": pd.Series(dtype="string"),
+                "file": pd.Series(dtype="string"),
+                "reason": pd.Series(dtype="string"),
+                "detected_at": pd.Series(dtype="datetime64[us]"),
+            }
+        )
     return con.execute(
         "select target_table, file, reason, _detected_at as detected_at from raw._ignored_files order by all"
     ).df()
