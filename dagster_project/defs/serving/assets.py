@@ -15,6 +15,7 @@ from dagster_project.defs.serving.publish import (
     source_freshness,
     tables_in_schema,
 )
+from dagster_project.runs import RunWindow
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
 SERVING_KEY = dg.AssetKey(["serving", "snapshot"])
@@ -99,8 +100,7 @@ def build_serving_asset(
                     {
                         "built_at": built_at,
                         "run_id": context.run_id,
-                        "partition_start": context.run.tags.get("dagster/asset_partition_range_start"),
-                        "partition_end": context.run.tags.get("dagster/asset_partition_range_end"),
+                        **RunWindow.of(context.run.tags).build_info(),
                         "checks_total": len(checks),
                         "checks_passed": int((checks["passed"] == True).sum()),
                         "checks_failed": int((checks["passed"] == False).sum()),
