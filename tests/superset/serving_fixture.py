@@ -19,6 +19,7 @@ from dagster_project.defs.serving.publish import (
     with_outcome,
 )
 from dagster_project.environment import settings
+from dagster_project.runs import RunWindow
 from tests.transform.dbt_runner import run_dbt
 from tests.transform.raw_fixture import build_tables, write_raw
 
@@ -72,8 +73,7 @@ def build_serving(workdir: Path) -> Path:
                 {
                     "built_at": datetime(2025, 3, 1, 6, 5),
                     "run_id": "fixture",
-                    "partition_start": "2024-12-01",
-                    "partition_end": "2025-02-28",
+                    **RunWindow(date(2024, 12, 1), date(2025, 2, 28), "range", "cli").build_info(),
                     "checks_total": len(checks),
                     "checks_passed": int((checks["passed"] == True).sum()),
                     "checks_failed": int((checks["passed"] == False).sum()),

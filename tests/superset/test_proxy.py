@@ -3,6 +3,7 @@ what it refuses, tried from outside as a stranger, as a hostile web page and as 
 
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import ssl
@@ -286,3 +287,26 @@ def test_a_client_cannot_dodge_the_login_limit_by_naming_another_address(proxy):
         for i in range(5)
     ]
     assert statuses[:3] == [401, 401, 401] and statuses[-1] == 429, statuses
+
+
+def _websocket_status(proxy: Proxy, origin: str) -> int:
+    """Status line of a WebSocket upgrade to Dagster's GraphQL endpoint (its UI's live updates) over HTTP/1.1."""
+    context = ssl.create_default_context(cafile=proxy.cert)
+    credentials = base64.b64encode(f"dagster:{proxy.password}".encode()).decode()
+    request = (
+        f"GET /graphql HTTP/1.1\r\nHost: {HOST}:{proxy.dagster}\r\nAuthorization: Basic {credentials}\r\n"
+        f"Origin: {origin}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: graphql-ws\r\n\r\n"
+    )
+    with (
+        socket.create_connection(("127.0.0.1", proxy.dagster), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=HOST) as tls,
+    ):
+        tls.sendall(request.encode())
+        return int(tls.recv(64).split(b" ")[1])
+
+
+def test_dagster_live_updates_pass_only_from_its_own_page(proxy):
+    assert _websocket_status(proxy, f"https://{HOST}:{proxy.dagster}") == 101
+    # Another site's page opening a WebSocket with the browser's cached credentials.
+    assert _websocket_status(proxy, "https://evil.example") == 403

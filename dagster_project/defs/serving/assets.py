@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from dagster_project import health
 from dagster_project.defs.serving.publish import (
     SERVED_SCHEMAS,
     ignored_files,
@@ -16,6 +17,7 @@ from dagster_project.defs.serving.publish import (
     tables_in_schema,
     with_outcome,
 )
+from dagster_project.runs import RunWindow
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
 SERVING_KEY = dg.AssetKey(["serving", "snapshot"])
@@ -90,9 +92,10 @@ def build_serving_asset(
         built_at = datetime.now(UTC).replace(tzinfo=None)
         with warehouse.connect() as con:
             checks = check_summary(context, checks_to_report)
-            extra_checks = (
-                con.execute("select * from health.check_results").df()
-                if "check_results" in tables_in_schema(con, "health")
+            health.migrate(con)
+            logged = (
+                con.execute(f"select * from {health.qualified(health.EXPECTATION_RESULTS)}").df()
+                if health.EXPECTATION_RESULTS in tables_in_schema(con, health.SCHEMA)
                 else None
             )
             freshness = source_freshness(con)
@@ -102,8 +105,7 @@ def build_serving_asset(
                     {
                         "built_at": built_at,
                         "run_id": context.run_id,
-                        "partition_start": context.run.tags.get("dagster/asset_partition_range_start"),
-                        "partition_end": context.run.tags.get("dagster/asset_partition_range_end"),
+                        **RunWindow.of(context.run.tags).build_info(),
                         "checks_total": len(checks),
                         "checks_passed": int((checks["passed"] == True).sum()),
                         "checks_failed": int((checks["passed"] == False).sum()),
@@ -118,16 +120,16 @@ def build_serving_asset(
                     }
                 ]
             )
-            health = {
-                "build_info": build_info,
-                "check_results": checks,
-                "source_freshness": freshness,
-                "quarantine_summary": quarantine,
-                "ignored_files": ignored_files(con),
+            tables = {
+                health.BUILD_INFO: build_info,
+                health.CHECK_RESULTS: checks,
+                health.SOURCE_FRESHNESS: freshness,
+                health.QUARANTINE_SUMMARY: quarantine,
+                health.IGNORED_FILES: ignored_files(con),
             }
-            if extra_checks is not None:
-                health["expectation_results"] = extra_checks
-            counts = publish_snapshot(con, serving_path, SERVED_SCHEMAS, health)
+            if logged is not None:
+                tables[health.EXPECTATION_RESULTS] = logged
+            counts = publish_snapshot(con, serving_path, SERVED_SCHEMAS, tables)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(serving_path)),
