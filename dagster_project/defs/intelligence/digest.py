@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from dagster_project.mail import MailPart
+from dagster_project.warehouse import duckdb_config
 
 PRIORITIES = 10
 
@@ -121,7 +122,7 @@ def render(con: duckdb.DuckDBPyConnection, who: Recipient, sections: Sequence[Se
 
 def send_digests(serving_path: Path, send, sections: Sequence[Section] = ()) -> list[str]:
     """Render and send every recipient's digest from the serving snapshot; returns the addresses mailed."""
-    with duckdb.connect(str(serving_path), read_only=True) as con:
+    with duckdb.connect(str(serving_path), read_only=True, config=duckdb_config()) as con:
         messages = [render(con, who, sections) for who in recipients(con)]
     for message in messages:
         send(message)
