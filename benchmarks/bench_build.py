@@ -189,6 +189,8 @@ def main() -> int:
             wall, peak, cpu = measured(cmd, env, repo, work / f"{label.replace(' ', '_')}.log")
             phases, rows, steps = run_figures(work / "dagster_home", env, repo)
             show(label, wall, peak, cpu, phases, rows)
+            storage = sum(f.stat().st_size for f in (work / "dagster_home").rglob("*") if f.is_file())
+            print(f"{'':<10}  Dagster storage (run and event log, SQLite) after it: {storage / 2**20:.1f} MB")
             if args.steps:
                 for step, seconds in sorted(steps.items(), key=lambda s: -s[1]):
                     print(f"    {step:<60} {seconds:7.1f} s")
