@@ -25,6 +25,42 @@ if str(REPO) not in sys.path:
 _LIMITED = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
 
 
+# Tables, views, free-standing sequences and enum types of `public` owned by another role are handed to the owner;
+# a sequence that belongs to a table column follows its table.
+_HAND_OVER = """
+DO $$
+DECLARE
+    item record;
+    target text := %(role)s;
+BEGIN
+    FOR item IN
+        SELECT c.relname AS name,
+               CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                              ELSE 'TABLE' END AS kind
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public'
+          AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+          AND pg_get_userbyid(c.relowner) <> target
+          AND NOT (c.relkind = 'S' AND EXISTS (
+              SELECT 1 FROM pg_depend d
+              WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
+    LOOP
+        EXECUTE format('ALTER %%s public.%%I OWNER TO %%I', item.kind, item.name, target);
+    END LOOP;
+    FOR item IN
+        SELECT t.typname AS name
+        FROM pg_type t
+        JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE n.nspname = 'public' AND t.typtype = 'e' AND pg_get_userbyid(t.typowner) <> target
+    LOOP
+        EXECUTE format('ALTER TYPE public.%%I OWNER TO %%I', item.name, target);
+    END LOOP;
+END
+$$
+"""
+
+
 @dataclass(frozen=True)
 class Login:
     """A role, its password and the database it is for, as read from an application's URL."""
@@ -98,12 +134,16 @@ def ensure_owner(admin_url: str, login: Login) -> None:
         con.close()
     con = _connect(admin_url, login.database)
     try:
+        cur = con.cursor()
         # The owner's schema: before PostgreSQL 15 every role could create objects in `public`.
-        con.cursor().execute(
+        cur.execute(
             sql.SQL("ALTER SCHEMA public OWNER TO {}; REVOKE CREATE ON SCHEMA public FROM PUBLIC").format(
                 sql.Identifier(login.role)
             )
         )
+        # A database the application used as another role (the superuser, before this script) keeps working:
+        # what that role created in `public` passes to the application's role.
+        cur.execute(_HAND_OVER, {"role": login.role})
     finally:
         con.close()
 

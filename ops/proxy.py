@@ -65,9 +65,19 @@ def settings() -> ProxySettings:
     )
 
 
+# The password is all that guards the Dagster UI (no login of its own, no attempt limit at the proxy).
+MIN_PASSWORD_LENGTH = 16
+
+
 def dagster_ui_password() -> str:
     """The Dagster UI's password: KPI_DAGSTER_UI_PASSWORD, else generated once into the secrets folder."""
-    return os.environ.get("KPI_DAGSTER_UI_PASSWORD") or generated_secret("dagster_ui_password")
+    password = os.environ.get("KPI_DAGSTER_UI_PASSWORD") or generated_secret("dagster_ui_password")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise SystemExit(
+            f"KPI_DAGSTER_UI_PASSWORD must have at least {MIN_PASSWORD_LENGTH} characters: it is the only thing "
+            "between the network and the Dagster UI"
+        )
+    return password
 
 
 def ensure_certificate(s: ProxySettings) -> bool:

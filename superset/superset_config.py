@@ -159,7 +159,7 @@ def FLASK_APP_MUTATOR(app) -> None:
 globals().update(sessions.session_settings(_settings.home))
 PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SUPERSET_SESSION_HOURS", "12")))
 # REST tokens: bearer tokens live 15 minutes, refresh tokens no longer than a session (Flask-JWT-Extended's default
-# is 30 days); a logout, a password reset or bin/revoke-tokens refuses both at once (kpi_bi/tokens.py).
+# is 30 days); a logout, a password change or bin/revoke-tokens refuses both at once (kpi_bi/tokens.py).
 JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
 JWT_REFRESH_TOKEN_EXPIRES = PERMANENT_SESSION_LIFETIME
 

@@ -1,5 +1,5 @@
 """REST bearer tokens that end with the user's logout: every token carries the user's token generation, and a
-logout, a password reset or `bin/revoke-tokens USER` moves the generation on, so older tokens are refused."""
+logout, a password change or `bin/revoke-tokens USER` moves the generation on, so older tokens are refused."""
 
 from __future__ import annotations
 
@@ -53,8 +53,9 @@ def revoke(app, user_id: int | str) -> int:
 
 
 def install(app) -> None:
-    """Stamp new tokens with the user's generation, refuse older ones, and revoke on logout and password reset."""
+    """Stamp new tokens with the user's generation, refuse older ones, and revoke on logout and password change."""
     from flask_login import user_logged_out
+    from sqlalchemy import event, inspect
 
     store = generations(app)
     jwt = app.appbuilder.sm.jwt_manager
@@ -75,15 +76,12 @@ def install(app) -> None:
     # weak=False: the receiver is a closure that nothing else holds.
     user_logged_out.connect(_on_logout, app, weak=False)
 
-    security_manager = app.appbuilder.sm
-    reset_password = security_manager.reset_password
+    # Every way a password changes (own reset form, an admin's form, the users API) writes the user row.
+    def _on_user_update(_mapper, _connection, user) -> None:
+        if inspect(user).attrs.password.history.has_changes():
+            store.advance(str(user.id))
 
-    def _reset_password(userid, password):
-        result = reset_password(userid, password)
-        store.advance(str(userid))
-        return result
-
-    security_manager.reset_password = _reset_password
+    event.listen(app.appbuilder.sm.user_model, "after_update", _on_user_update)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,8 +8,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_project.build import RANGE_END_TAG, RANGE_START_TAG
 from dagster_project.defs.ingest.sensors import build_file_drop_sensor
+from dagster_project.runs import RANGE_END_TAG, RANGE_START_TAG
 from tests.ingest.conftest import ADS, CRM, ORDERS
 
 RAW_KEYS = [dg.AssetKey(["raw", t]) for t in CRM + ADS + ORDERS]

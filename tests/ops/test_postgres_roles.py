@@ -19,6 +19,8 @@ from dagster_project.instance import instance_config, write_instance_config
 REPO = Path(__file__).resolve().parents[2]
 ADMIN = os.environ.get("KPI_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 HOST = "127.0.0.1:5432"
+# Real PostgreSQL roles and a Dagster instance migrating its schema: ~40 s.
+pytestmark = pytest.mark.e2e
 
 
 def _admin(database: str = "postgres"):
@@ -45,6 +47,16 @@ def cluster():
     orders_db = names["orders"][1]
     with closing(_admin()) as con:
         con.cursor().execute(f"create database {orders_db}")
+        # Superset's database already exists, made by the superuser as before this script (an upgrade).
+        con.cursor().execute(f"create database {names['superset'][1]}")
+    with closing(_admin(names["superset"][1])) as con:
+        con.cursor().execute(
+            "create type report_state as enum ('ok', 'error');"
+            "create table logs (id serial primary key, state report_state);"
+            "create view recent_logs as select * from logs;"
+            "create sequence free_counter;"
+            "insert into logs (state) values ('ok');"
+        )
     con = _admin(orders_db)
     con.cursor().execute(
         # The company's operational schema: tables the ingest reads, and one it does not (payroll).
@@ -174,3 +186,25 @@ def test_a_password_in_the_dagster_url_is_refused(monkeypatch):
     monkeypatch.setenv("KPI_DAGSTER_PG_URL", "postgresql://kpi_dagster:secret@db:5432/dagster")
     with pytest.raises(ValueError, match="KPI_DAGSTER_PG_PASSWORD"):
         instance_config()
+
+
+def test_an_existing_database_passes_to_the_application_role(cluster):
+    role, database = cluster["superset"]
+    con = _as(role, database)
+    cur = con.cursor()
+    # What the superuser made before keeps working for the application, which now owns it.
+    cur.execute("insert into logs (state) values ('error') returning id")
+    assert cur.fetchone() == (2,)
+    cur.execute("select count(*) from recent_logs")
+    assert cur.fetchone() == (2,)
+    cur.execute("select nextval('free_counter')")
+    cur.execute("alter table logs add column note text")  # migrations alter their tables
+    con.close()
+    with closing(_admin(database)) as admin:
+        cur = admin.cursor()
+        cur.execute(
+            "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+            " where n.nspname = 'public' and pg_get_userbyid(c.relowner) <> %s",
+            (role,),
+        )
+        assert cur.fetchone() == (0,)

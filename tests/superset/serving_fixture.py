@@ -10,9 +10,14 @@ import pandas as pd
 
 from dagster_project.defs.routes.assets import plan_day
 from dagster_project.defs.routes.config import load_config
-from dagster_project.defs.serving import bi
-from dagster_project.defs.serving.publish import publish_snapshot, quarantine_summary, source_freshness
+from dagster_project.defs.serving.publish import (
+    SERVED_SCHEMAS,
+    publish_snapshot,
+    quarantine_summary,
+    source_freshness,
+)
 from dagster_project.environment import settings
+from dagster_project.runs import RunWindow
 from tests.transform.dbt_runner import run_dbt
 from tests.transform.raw_fixture import build_tables, write_raw
 
@@ -64,8 +69,7 @@ def build_serving(workdir: Path) -> Path:
                 {
                     "built_at": datetime(2025, 3, 1, 6, 5),
                     "run_id": "fixture",
-                    "partition_start": "2024-12-01",
-                    "partition_end": "2025-02-28",
+                    **RunWindow(date(2024, 12, 1), date(2025, 2, 28), "range", "cli").build_info(),
                     "checks_total": len(checks),
                     "checks_passed": int((checks["passed"] == True).sum()),
                     "checks_failed": int((checks["passed"] == False).sum()),
@@ -77,14 +81,13 @@ def build_serving(workdir: Path) -> Path:
         publish_snapshot(
             con,
             serving,
-            ["marts"],
+            SERVED_SCHEMAS,
             {
                 "build_info": build_info,
                 "check_results": checks,
                 "source_freshness": freshness,
                 "quarantine_summary": quarantine,
             },
-            bi.relations(),
         )
     return serving
 

@@ -3,6 +3,7 @@ what it refuses, tried from outside as a stranger, as a hostile web page and as 
 
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import ssl
@@ -119,6 +120,7 @@ def proxy(production_web, dagster_web, tmp_path_factory):
         check=False,
     )
     assert made.returncode == 0 and "generated" in made.stdout, made.stderr
+    running = Proxy(env, root / "secrets")
     log = root / "proxy.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -128,7 +130,6 @@ def proxy(production_web, dagster_web, tmp_path_factory):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    running = Proxy(env, root / "secrets")
     try:
         _wait(
             lambda: requests.get(running.superset("/health"), verify=running.cert, timeout=5).ok,
@@ -271,3 +272,41 @@ def test_plain_http_only_redirects_to_https(proxy):
     assert answer.headers["Location"] == proxy.superset("/superset/dashboard/list/?x=1")
     followed = requests.get(f"http://{HOST}:{proxy.http}/health", verify=proxy.cert, timeout=30)
     assert followed.status_code == 200 and followed.url == proxy.superset("/health")
+
+
+def test_a_client_cannot_dodge_the_login_limit_by_naming_another_address(proxy):
+    # The tests' production Superset allows 3 logins a minute per client address and username.
+    statuses = [
+        requests.post(
+            proxy.superset("/api/v1/security/login"),
+            json={"username": "spoofer", "password": f"guess{i}", "provider": "db"},
+            headers={"X-Forwarded-For": f"203.0.113.{i}"},
+            verify=proxy.cert,
+            timeout=30,
+        ).status_code
+        for i in range(5)
+    ]
+    assert statuses[:3] == [401, 401, 401] and statuses[-1] == 429, statuses
+
+
+def _websocket_status(proxy: Proxy, origin: str) -> int:
+    """Status line of a WebSocket upgrade to Dagster's GraphQL endpoint (its UI's live updates) over HTTP/1.1."""
+    context = ssl.create_default_context(cafile=proxy.cert)
+    credentials = base64.b64encode(f"dagster:{proxy.password}".encode()).decode()
+    request = (
+        f"GET /graphql HTTP/1.1\r\nHost: {HOST}:{proxy.dagster}\r\nAuthorization: Basic {credentials}\r\n"
+        f"Origin: {origin}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: graphql-ws\r\n\r\n"
+    )
+    with (
+        socket.create_connection(("127.0.0.1", proxy.dagster), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=HOST) as tls,
+    ):
+        tls.sendall(request.encode())
+        return int(tls.recv(64).split(b" ")[1])
+
+
+def test_dagster_live_updates_pass_only_from_its_own_page(proxy):
+    assert _websocket_status(proxy, f"https://{HOST}:{proxy.dagster}") == 101
+    # Another site's page opening a WebSocket with the browser's cached credentials.
+    assert _websocket_status(proxy, "https://evil.example") == 403

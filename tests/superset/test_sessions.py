@@ -144,7 +144,7 @@ def test_superset_files_are_owner_only(superset):
 
 @pytest.fixture
 def token_holder(superset):
-    """A Rep of its own (so revoking its tokens disturbs no other test) and its password."""
+    """A Rep of its own (so revoking its tokens disturbs no other test): username, password and id."""
     admin = superset.client()
     rep_role = next(
         r["id"]
@@ -166,7 +166,7 @@ def token_holder(superset):
         },
     )
     assert created.status_code == 201, created.text
-    yield username, password
+    yield username, password, created.json()["id"]
     admin.request("DELETE", f"/api/v1/security/users/{created.json()['id']}")
 
 
@@ -193,7 +193,7 @@ def _refresh(base: str, refresh_token: str) -> int:
 
 
 def test_logout_revokes_rest_tokens_and_refresh_tokens(superset, token_holder):
-    username, password = token_holder
+    username, password, _ = token_holder
     stolen = _rest_login(superset.url, username, password)
     assert _me(superset.url, stolen["access_token"]) == 200
     assert _refresh(superset.url, stolen["refresh_token"]) == 200
@@ -208,7 +208,7 @@ def test_logout_revokes_rest_tokens_and_refresh_tokens(superset, token_holder):
 
 
 def test_revoke_tokens_command_refuses_a_leaked_token(superset, token_holder):
-    username, password = token_holder
+    username, password, _ = token_holder
     leaked = _rest_login(superset.url, username, password)
     assert _me(superset.url, leaked["access_token"]) == 200
     done = subprocess.run(
@@ -222,3 +222,15 @@ def test_revoke_tokens_command_refuses_a_leaked_token(superset, token_holder):
     assert done.returncode == 0, done.stderr[-2000:]
     assert _me(superset.url, leaked["access_token"]) == 401
     assert _refresh(superset.url, leaked["refresh_token"]) == 401
+
+
+def test_a_password_change_by_an_admin_revokes_the_users_tokens(superset, token_holder):
+    username, password, user_id = token_holder
+    held = _rest_login(superset.url, username, password)
+    assert _me(superset.url, held["access_token"]) == 200
+    changed = superset.client().request(
+        "PUT", f"/api/v1/security/users/{user_id}", json={"password": "N3w-Passw0rd-After-Leak!"}
+    )
+    assert changed.status_code == 200, changed.text
+    assert _me(superset.url, held["access_token"]) == 401
+    assert _refresh(superset.url, held["refresh_token"]) == 401

@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from dagster_project.defs.transform import build_defs
-from dagster_project.defs.transform.assets import partition_window_env
+from dagster_project.runs import RunWindow
 from dagster_project.warehouse import WarehouseResource
 
 MARTS = {
@@ -52,8 +52,12 @@ def test_keys_are_schema_and_model_and_groups_follow_folders(graph):
     assert {key.path[1] for key in materialized if key.path[0] == "marts"} == MARTS
     for key, node in materialized.items():
         assert len(key.path) == 2
-        assert key.path[0] in {"staging", "intermediate", "features", "marts"}
+        assert key.path[0] in {"staging", "intermediate", "features", "marts", "bi"}
         assert node.group_name == key.path[0]
+    # the BI layer reads the marts and nothing upstream of them
+    bi = {key for key in materialized if key.path[0] == "bi"}
+    assert len(bi) >= 7
+    assert {p.path[0] for key in bi for p in graph.get(key).parent_keys} == {"marts"}
 
 
 def test_staging_reads_the_ingest_assets(graph):
@@ -78,24 +82,19 @@ def test_dbt_assets_follow_the_raw_partitions_without_being_partitioned(graph):
     assert node.partitions_def is None
 
 
-class _Run:
-    def __init__(self, tags):
-        self.run = type("Run", (), {"tags": tags})()
-
-
-def test_run_day_range_becomes_inclusive_dbt_vars():
-    ranged = _Run(
+def test_run_day_range_becomes_inclusive_dbt_window():
+    ranged = RunWindow.of(
         {
             "dagster/asset_partition_range_start": "2025-01-01",
             "dagster/asset_partition_range_end": "2025-01-03",
         }
     )
-    assert partition_window_env(ranged) == {"KPI_WINDOW_START": "2025-01-01", "KPI_WINDOW_END": "2025-01-03"}
-    assert partition_window_env(_Run({"dagster/partition": "2025-02-01"})) == {
+    assert ranged.dbt_env() == {"KPI_WINDOW_START": "2025-01-01", "KPI_WINDOW_END": "2025-01-03"}
+    assert RunWindow.of({"dagster/partition": "2025-02-01"}).dbt_env() == {
         "KPI_WINDOW_START": "2025-02-01",
         "KPI_WINDOW_END": "2025-02-01",
     }
-    assert partition_window_env(_Run({})) == {}
+    assert RunWindow.of({}).dbt_env() == {}
 
 
 def test_partitioned_materialization_passes_the_window_to_dbt(tmp_path, full_warehouse, monkeypatch):

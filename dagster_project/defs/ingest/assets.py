@@ -12,6 +12,7 @@ from dagster_project.defs.ingest.readers import HeaderError
 from dagster_project.defs.ingest.resources import IngestSourcesResource
 from dagster_project.defs.ingest.spec import SpecError, builtin_specs
 from dagster_project.partitions import daily_partitions
+from dagster_project.runs import RunWindow
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
 SOURCES = {
@@ -96,10 +97,8 @@ def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> 
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: IngestSourcesResource
     ):
         selected = [t for t in tables if raw_key(t) in context.selected_asset_keys]
-        window = None
-        if partitioned:
-            time_window = context.partition_time_window
-            window = (time_window.start.date(), (time_window.end - timedelta(days=1)).date())
+        run_window = RunWindow.of(context.run.tags)
+        window = (run_window.start, run_window.end) if partitioned and run_window.is_windowed else None
         with warehouse.connect() as con:
             try:
                 counts = load_tables(

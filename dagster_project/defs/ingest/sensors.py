@@ -7,10 +7,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.build import BUILD_JOB, RANGE_END_TAG, RANGE_START_TAG
 from dagster_project.defs.ingest.spec import DAY_IN_PATH, builtin_specs, mapping_specs
 from dagster_project.environment import settings
 from dagster_project.partitions import daily_partitions
+from dagster_project.runs import BUILD_JOB, RANGE_END_TAG, RANGE_START_TAG
 
 
 def _watched_patterns(mappings_dir: Path) -> list[str]:

@@ -7,14 +7,16 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from dagster_project.defs.serving import bi
+from dagster_project import health
 from dagster_project.defs.serving.publish import (
+    SERVED_SCHEMAS,
     ignored_files,
     publish_snapshot,
     quarantine_summary,
     source_freshness,
     tables_in_schema,
 )
+from dagster_project.runs import RunWindow
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
 SERVING_KEY = dg.AssetKey(["serving", "snapshot"])
@@ -67,9 +69,13 @@ def check_summary(context: dg.AssetExecutionContext, checks: Sequence[dg.AssetCh
 
 
 def build_serving_asset(
-    upstream: Sequence[dg.AssetKey], serving_path: Path, checks: Sequence[dg.AssetCheckSpec] = ()
+    upstream: Sequence[dg.AssetKey],
+    serving_path: Path,
+    checks: Sequence[dg.AssetCheckSpec] = (),
+    dashboards: Sequence[dg.AssetKey] = (),
 ) -> dg.AssetsDefinition:
     checks_to_report = list(checks)
+    served_dashboards = list(dashboards)
 
     @dg.asset(
         key=SERVING_KEY,
@@ -78,8 +84,8 @@ def build_serving_asset(
         kinds={"duckdb"},
         owners=["team:data-engineering"],
         pool=WRITER_POOL,
-        description="Read-only DuckDB snapshot of the marts, the data-health tables and the BI relations that Superset "
-        "serves.",
+        description="Read-only DuckDB snapshot of the marts, the BI layer built from them and the data-health tables "
+        "that Superset serves.",
     )
     def serving_snapshot(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
@@ -87,9 +93,10 @@ def build_serving_asset(
         built_at = datetime.now(UTC).replace(tzinfo=None)
         with warehouse.connect() as con:
             checks = check_summary(context, checks_to_report)
-            extra_checks = (
-                con.execute("select * from health.check_results").df()
-                if "check_results" in tables_in_schema(con, "health")
+            health.migrate(con)
+            logged = (
+                con.execute(f"select * from {health.qualified(health.EXPECTATION_RESULTS)}").df()
+                if health.EXPECTATION_RESULTS in tables_in_schema(con, health.SCHEMA)
                 else None
             )
             freshness = source_freshness(con)
@@ -99,8 +106,7 @@ def build_serving_asset(
                     {
                         "built_at": built_at,
                         "run_id": context.run_id,
-                        "partition_start": context.run.tags.get("dagster/asset_partition_range_start"),
-                        "partition_end": context.run.tags.get("dagster/asset_partition_range_end"),
+                        **RunWindow.of(context.run.tags).build_info(),
                         "checks_total": len(checks),
                         "checks_passed": int((checks["passed"] == True).sum()),
                         "checks_failed": int((checks["passed"] == False).sum()),
@@ -113,16 +119,27 @@ def build_serving_asset(
                     }
                 ]
             )
-            health = {
-                "build_info": build_info,
-                "check_results": checks,
-                "source_freshness": freshness,
-                "quarantine_summary": quarantine,
-                "ignored_files": ignored_files(con),
+            tables = {
+                health.BUILD_INFO: build_info,
+                health.CHECK_RESULTS: checks,
+                health.SOURCE_FRESHNESS: freshness,
+                health.QUARANTINE_SUMMARY: quarantine,
+                health.IGNORED_FILES: ignored_files(con),
             }
-            if extra_checks is not None:
-                health["expectation_results"] = extra_checks
-            counts = publish_snapshot(con, serving_path, ["marts"], health, bi.relations())
+            if logged is not None:
+                tables[health.EXPECTATION_RESULTS] = logged
+            counts = publish_snapshot(con, serving_path, SERVED_SCHEMAS, tables)
+        # Superset serves the dashboards from this file: each now shows the data this snapshot holds
+        for key in served_dashboards:
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=key,
+                    metadata={
+                        "snapshot": dg.MetadataValue.path(str(serving_path)),
+                        "published_at": str(built_at),
+                    },
+                )
+            )
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(serving_path)),
