@@ -17,8 +17,8 @@ def _failed_checks(stack: Stack) -> set[tuple[str, str]]:
     with duckdb.connect(str(stack.warehouse), read_only=True) as con:
         return set(
             con.execute(
-                "select asset_key, check_name from health.check_results where not passed and blocking "
-                "and run_id = (select run_id from health.check_results order by checked_at desc limit 1)"
+                "select asset_key, check_name from health.expectation_results where not passed and blocking "
+                "and run_id = (select run_id from health.expectation_results order by checked_at desc limit 1)"
             ).fetchall()
         )
 

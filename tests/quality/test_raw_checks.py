@@ -55,7 +55,7 @@ def test_negative_amounts_fail_the_blocking_values_check(warehouse):
             {"d": DAY},
         ).fetchone()[0]
         [(logged,)] = con.execute(
-            "select message from health.check_results where asset_key = "
+            "select message from health.expectation_results where asset_key = "
             "'raw/orders_order_lines' and check_name = 'values'"
         ).fetchall()
     message = values.metadata["failure"].value

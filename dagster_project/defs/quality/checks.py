@@ -1,5 +1,5 @@
 """The suites as Dagster asset checks: each validates its asset's partition window, logs the result to
-health.check_results and links its Data Docs page; blocking ones fail with severity ERROR. The checks of one asset
+health.expectation_results and links its Data Docs page; blocking ones fail with severity ERROR. The checks of one asset
 run as one step."""
 
 from collections.abc import Iterator, Sequence
@@ -39,7 +39,7 @@ def _evaluate(
     spec: CheckSpec,
     window: RunWindow | None,
 ) -> tuple[CheckResultRow, dict[str, object]]:
-    """Fetch the window's batch and validate it with GX; the row for health.check_results and the check metadata."""
+    """Fetch the window's batch and validate it with GX; the row for health.expectation_results and the check metadata."""
     # the check SQL sees a half-open range: $start (first day) and $end (the day after the last)
     start, end = (window.start, window.end_exclusive) if window else WHOLE_TABLE
     params = {"start": start, "end": end, **spec.params}
@@ -155,7 +155,7 @@ def build_checks(
             for spec in specs
         ],
         can_subset=True,
-        # checks write health.check_results, so they queue with the other writers of the DuckDB file
+        # checks write health.expectation_results, so they queue with the other writers of the DuckDB file
         pool=WRITER_POOL,
     )
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from dagster_project import health
 from dagster_project.defs.serving.publish import (
     SERVED_SCHEMAS,
     ignored_files,
@@ -68,9 +69,13 @@ def check_summary(context: dg.AssetExecutionContext, checks: Sequence[dg.AssetCh
 
 
 def build_serving_asset(
-    upstream: Sequence[dg.AssetKey], serving_path: Path, checks: Sequence[dg.AssetCheckSpec] = ()
+    upstream: Sequence[dg.AssetKey],
+    serving_path: Path,
+    checks: Sequence[dg.AssetCheckSpec] = (),
+    dashboards: Sequence[dg.AssetKey] = (),
 ) -> dg.AssetsDefinition:
     checks_to_report = list(checks)
+    served_dashboards = list(dashboards)
 
     @dg.asset(
         key=SERVING_KEY,
@@ -88,9 +93,10 @@ def build_serving_asset(
         built_at = datetime.now(UTC).replace(tzinfo=None)
         with warehouse.connect() as con:
             checks = check_summary(context, checks_to_report)
-            extra_checks = (
-                con.execute("select * from health.check_results").df()
-                if "check_results" in tables_in_schema(con, "health")
+            health.migrate(con)
+            logged = (
+                con.execute(f"select * from {health.qualified(health.EXPECTATION_RESULTS)}").df()
+                if health.EXPECTATION_RESULTS in tables_in_schema(con, health.SCHEMA)
                 else None
             )
             freshness = source_freshness(con)
@@ -113,16 +119,27 @@ def build_serving_asset(
                     }
                 ]
             )
-            health = {
-                "build_info": build_info,
-                "check_results": checks,
-                "source_freshness": freshness,
-                "quarantine_summary": quarantine,
-                "ignored_files": ignored_files(con),
+            tables = {
+                health.BUILD_INFO: build_info,
+                health.CHECK_RESULTS: checks,
+                health.SOURCE_FRESHNESS: freshness,
+                health.QUARANTINE_SUMMARY: quarantine,
+                health.IGNORED_FILES: ignored_files(con),
             }
-            if extra_checks is not None:
-                health["expectation_results"] = extra_checks
-            counts = publish_snapshot(con, serving_path, SERVED_SCHEMAS, health)
+            if logged is not None:
+                tables[health.EXPECTATION_RESULTS] = logged
+            counts = publish_snapshot(con, serving_path, SERVED_SCHEMAS, tables)
+        # Superset serves the dashboards from this file: each now shows the data this snapshot holds
+        for key in served_dashboards:
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=key,
+                    metadata={
+                        "snapshot": dg.MetadataValue.path(str(serving_path)),
+                        "published_at": str(built_at),
+                    },
+                )
+            )
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(serving_path)),

@@ -10,6 +10,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dagster_project.health import SCHEMA as HEALTH_SCHEMA
+
 # The warehouse schemas the snapshot copies: the marts and the BI layer built from them (dbt models/marts/bi).
 SERVED_SCHEMAS = ("marts", "bi")
 
@@ -149,12 +151,12 @@ def publish_snapshot(
                 target = f"{alias}.{_quote(schema)}.{_quote(table)}"
                 con.execute(f"create table {target} as select * from {_quote(schema)}.{_quote(table)}")
                 counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
-        con.execute(f"create schema {alias}.health")
+        con.execute(f"create schema {alias}.{HEALTH_SCHEMA}")
         for name, frame in health.items():
             con.register("health_frame", frame)
-            con.execute(f"create table {alias}.health.{_quote(name)} as select * from health_frame")
+            con.execute(f"create table {alias}.{HEALTH_SCHEMA}.{_quote(name)} as select * from health_frame")
             con.unregister("health_frame")
-            counts[f"health.{name}"] = len(frame)
+            counts[f"{HEALTH_SCHEMA}.{name}"] = len(frame)
         _copy_views(con, alias, views)
         con.execute(f"checkpoint {alias}")
     except BaseException:
