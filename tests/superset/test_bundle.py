@@ -19,6 +19,7 @@ def test_every_chart_is_on_a_dashboard_or_in_a_report():
         item[0]
         for path in (ASSETS / "dashboards").glob("*.yaml")
         for row in _yaml(path)["layout"]
+        if isinstance(row, list)
         for item in row
     }
     reported = {r["chart"] for r in _yaml(SUPERSET_DIR / "alerts.yaml")["reports"] if r.get("chart")}

@@ -72,9 +72,13 @@ def check_summary(context: dg.AssetExecutionContext, checks: Sequence[dg.AssetCh
 
 
 def build_serving_asset(
-    upstream: Sequence[dg.AssetKey], serving_path: Path, checks: Sequence[dg.AssetCheckSpec] = ()
+    upstream: Sequence[dg.AssetKey],
+    serving_path: Path,
+    checks: Sequence[dg.AssetCheckSpec] = (),
+    dashboards: Sequence[dg.AssetKey] = (),
 ) -> dg.AssetsDefinition:
     checks_to_report = list(checks)
+    served_dashboards = list(dashboards)
 
     @dg.asset(
         key=SERVING_KEY,
@@ -130,6 +134,17 @@ def build_serving_asset(
             if logged is not None:
                 tables[health.EXPECTATION_RESULTS] = logged
             counts = publish_snapshot(con, serving_path, SERVED_SCHEMAS, tables)
+        # Superset serves the dashboards from this file: each now shows the data this snapshot holds
+        for key in served_dashboards:
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=key,
+                    metadata={
+                        "snapshot": dg.MetadataValue.path(str(serving_path)),
+                        "published_at": str(built_at),
+                    },
+                )
+            )
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(serving_path)),
