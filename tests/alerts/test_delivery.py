@@ -186,13 +186,13 @@ def test_weekly_report_png_and_csv(alert_stacks):
         return None if math.isnan(value) else value
 
     # human headers (the datasets' column labels) over raw numbers
-    assert {"Period", "KPI", "Attainment"} <= set(got[0]), list(got[0])
+    assert {"Period", "KPI", "Value", "Target", "Attainment", "Status"} <= set(got[0]), list(got[0])
     got_rows = {
         (r["Period"][:10], r["KPI"]): (
-            num(r["kpi_value"]),
-            num(r["target_value"]),
+            num(r["Value"]),
+            num(r["Target"]),
             num(r["Attainment"]),
-            r["status"],
+            r["Status"],
         )
         for r in got
     }
