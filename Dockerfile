@@ -1,7 +1,7 @@
 # One image for every service of the stack; each compose service runs one of ops/services.py's commands.
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends make chromium chromium-driver \
+    && apt-get install -y --no-install-recommends make chromium chromium-driver nginx \
     && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app

@@ -29,6 +29,7 @@ sync: uv  ## install both locked environments (pipeline and Superset)
 	$(UV) sync --frozen --quiet --compile-bytecode
 	cd superset && $(UV) sync --frozen --quiet --compile-bytecode
 	@bash scripts/install_chromium.sh
+	@bash scripts/install_nginx.sh
 
 demo-data: sync  ## generate the demo sources if none exist
 	@if [ -d "$(KPI_SOURCES_DIR)/crm" ]; then echo "demo sources present in $(KPI_SOURCES_DIR)"; else \
@@ -40,7 +41,7 @@ build: demo-data  ## the whole build without servers: ingest → dbt → checks 
 
 KPI_SERVING_PATH ?= $(CURDIR)/data/warehouse/serving.duckdb
 
-up: demo-data  ## build (first time), provision Superset, start Dagster (3000) and Superset (8088) in the background
+up: demo-data  ## build (first time), provision Superset, start Dagster, Superset and the TLS proxy in the background
 	@if [ -f "$(KPI_SERVING_PATH)" ]; then echo "warehouse already built (make build rebuilds it)"; \
 	  else $(UV) run kpi build; fi
 	superset/bin/provision

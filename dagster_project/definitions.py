@@ -21,7 +21,9 @@ def defs() -> dg.Definitions:
         intelligence.build_defs(),
         routes.build_defs(),
     ]
-    marts = [key for d in domains for a in d.assets or [] for key in a.keys if key.path[0] == "marts"]
+    from dagster_project.defs.serving.publish import SERVED_SCHEMAS
+
+    marts = [key for d in domains for a in d.assets or [] for key in a.keys if key.path[0] in SERVED_SCHEMAS]
     quality_defs = quality.build_defs(domains)
     checks = [
         spec

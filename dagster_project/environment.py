@@ -67,6 +67,7 @@ class Settings:
     start_date: date
     dbt_project_dir: Path
     dbt_target: str
+    duckdb_memory_limit: str
     schedule_hour: int
     schedule_timezone: str
     smtp_host: str
@@ -115,6 +116,9 @@ def settings() -> Settings:
         start_date=_date("KPI_START_DATE", "2024-12-01"),
         dbt_project_dir=_path("KPI_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"),
         dbt_target=os.environ.get("KPI_DBT_TARGET", "duckdb"),
+        # DuckDB's buffer memory on every connection the pipeline opens (ingest, dbt, checks, publish); it spills
+        # to disk beyond it, so a build's memory stays flat however long the history
+        duckdb_memory_limit=os.environ.get("KPI_DUCKDB_MEMORY_LIMIT") or "2GB",
         schedule_hour=_number("KPI_SCHEDULE_HOUR", "6", int, 0, 23),
         schedule_timezone=os.environ.get("KPI_SCHEDULE_TIMEZONE", "UTC"),
         smtp_host=os.environ.get("SMTP_HOST", "127.0.0.1"),

@@ -14,8 +14,38 @@ def dagster_home() -> Path:
     return Path(os.environ.get("DAGSTER_HOME", REPO_ROOT / "data" / "dagster_home")).resolve()
 
 
+PG_PASSWORD_VAR = "KPI_DAGSTER_PG_PASSWORD"
+
+
+def postgres_db_config(pg_url: str) -> dict:
+    """Dagster's `postgres_db` storage block for a password-less URL; the password stays an env reference."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_url)
+    if url.password:
+        raise ValueError(
+            f"KPI_DAGSTER_PG_URL carries a password: set it in {PG_PASSWORD_VAR} instead "
+            "(dagster.yaml is written from the URL and must not hold the password)"
+        )
+    block: dict = {
+        "username": url.username or "postgres",
+        "hostname": url.host or "127.0.0.1",
+        "port": url.port or 5432,
+        "db_name": url.database,
+        # SQLAlchemy 2.1 needs the driver spelled out.
+        "scheme": "postgresql+psycopg2",
+    }
+    if url.query:
+        block["params"] = dict(url.query)
+    if os.environ.get(PG_PASSWORD_VAR):
+        # Dagster reads the variable when it opens the storage: the file names the variable, never the value.
+        block["password"] = {"env": PG_PASSWORD_VAR}
+    return block
+
+
 def instance_config() -> dict:
-    """Local storage by default; PostgreSQL run/event/schedule storage when KPI_DAGSTER_PG_URL is set."""
+    """Local storage by default; PostgreSQL run/event/schedule storage when KPI_DAGSTER_PG_URL is set (its password
+    in KPI_DAGSTER_PG_PASSWORD)."""
     config: dict = {
         "telemetry": {"enabled": False},
         # DuckDB allows one writer per file: one run at a time, one writing step at a time.
@@ -32,10 +62,7 @@ def instance_config() -> dict:
     }
     pg_url = os.environ.get("KPI_DAGSTER_PG_URL")
     if pg_url:
-        # SQLAlchemy 2.1 needs the driver spelled out in the URL.
-        if pg_url.startswith("postgresql://"):
-            pg_url = "postgresql+psycopg2://" + pg_url[len("postgresql://") :]
-        config["storage"] = {"postgres": {"postgres_url": pg_url}}
+        config["storage"] = {"postgres": {"postgres_db": postgres_db_config(pg_url)}}
     else:
         # Dagster's default SQLite layout, with the event log kept-engine and fsync-free (dagster_project/storage.py).
         home = str(dagster_home())

@@ -14,6 +14,13 @@ import duckdb
 WRITER_POOL = "duckdb_writer"
 
 
+def duckdb_config() -> dict[str, str]:
+    """Settings of every DuckDB connection the pipeline opens: KPI_DUCKDB_MEMORY_LIMIT bounds its memory."""
+    from dagster_project.environment import settings
+
+    return {"memory_limit": settings().duckdb_memory_limit}
+
+
 class WarehouseError(RuntimeError):
     """A warehouse file DuckDB cannot open; everything in it is rebuilt from the sources."""
 
@@ -35,7 +42,7 @@ class WarehouseResource(dg.ConfigurableResource):
         if not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            con = duckdb.connect(self.path, read_only=read_only)
+            con = duckdb.connect(self.path, read_only=read_only, config=duckdb_config())
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise  # another process holds it: waiting is the answer, not a rebuild

@@ -28,7 +28,13 @@ class Service:
     production_env: tuple[str, ...] = ()
 
 
-DAGSTER_PRODUCTION_ENV = ("DAGSTER_HOME", "DAGSTER_HOST", "KPI_DAGSTER_PG_URL", "KPI_DATA_DIR")
+DAGSTER_PRODUCTION_ENV = (
+    "DAGSTER_HOME",
+    "DAGSTER_HOST",
+    "KPI_DAGSTER_PG_URL",
+    "KPI_DAGSTER_PG_PASSWORD",
+    "KPI_DATA_DIR",
+)
 SUPERSET_PRODUCTION_ENV = (
     "KPI_SERVING_PATH",
     "SUPERSET_HOME",
@@ -40,6 +46,15 @@ SUPERSET_PRODUCTION_ENV = (
     "WEBDRIVER_BASEURL",
     "SMTP_HOST",
     "SMTP_PORT",
+)
+PROXY_PRODUCTION_ENV = (
+    "KPI_PROXY_HOSTS",
+    "KPI_PROXY_PUBLIC_HTTPS_PORT",
+    "KPI_PROXY_SUPERSET_UPSTREAM",
+    "KPI_PROXY_DAGSTER_UPSTREAM",
+    "KPI_DAGSTER_UI_PASSWORD",
+    "KPI_SECRETS_DIR",
+    "KPI_DATA_DIR",
 )
 
 
@@ -67,6 +82,8 @@ def services() -> list[Service]:
         ),
         Service("superset-worker", ["superset/bin/worker"], production_env=SUPERSET_PRODUCTION_ENV),
         Service("superset-beat", ["superset/bin/beat"], production_env=SUPERSET_PRODUCTION_ENV),
+        # The only service listening beyond loopback: TLS, the Host check and the Dagster UI's password (ops/proxy.py).
+        Service("proxy", ["ops/bin/proxy"], production_env=PROXY_PRODUCTION_ENV),
     ]
 
 
@@ -172,7 +189,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{service.name} is up", flush=True)
         for service in chosen:
             if service.name in ("dagster-webserver", "superset-web"):
-                print(f"{service.name}: {service.health_url.rsplit('/', 1)[0]}/")
+                print(f"{service.name}: {service.health_url.rsplit('/', 1)[0]}/ (this machine only)")
+        if any(service.name == "proxy" for service in chosen):
+            from proxy import settings as proxy_settings  # ops/proxy.py, beside this file
+
+            proxy = proxy_settings()
+            print(
+                f"proxy: https://{proxy.hosts[0]}:{proxy.https_port}/ (Superset), "
+                f"https://{proxy.hosts[0]}:{proxy.dagster_port}/ (Dagster UI: user {proxy.dagster_user}, "
+                "password in KPI_DAGSTER_UI_PASSWORD or the secrets folder's dagster_ui_password)"
+            )
     elif args.action == "down":
         for service in reversed(chosen):
             print(f"{service.name}: {'stopped' if stop(service) else 'not running'}")

@@ -12,7 +12,7 @@ from celery.schedules import crontab
 # The bin scripts set PYTHONPATH, but Superset may also load this file by path from elsewhere.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kpi_bi import celery_signals, connections, rls_guard, sessions
+from kpi_bi import celery_signals, connections, rls_guard, sessions, tokens
 from kpi_bi.env import secret, settings
 from kpi_bi.event_logger import LoggingEventLogger
 from superset.tasks.types import FixedExecutor
@@ -23,6 +23,10 @@ _settings.home.mkdir(parents=True, exist_ok=True)
 DATA_DIR = str(_settings.home)
 
 SECRET_KEY = secret("SUPERSET_SECRET_KEY", "superset_secret_key")
+# Embedded dashboards and async queries are off, but their token secrets must not stay Superset's published
+# defaults: switching a feature flag on later would otherwise accept tokens anyone can sign.
+GUEST_TOKEN_JWT_SECRET = secret("SUPERSET_GUEST_TOKEN_SECRET", "superset_guest_token_secret")
+GLOBAL_ASYNC_QUERIES_JWT_SECRET = secret("SUPERSET_ASYNC_QUERIES_SECRET", "superset_async_queries_secret")
 SQLALCHEMY_DATABASE_URI = _settings.database_uri
 if _settings.uses_sqlite_metadata:
     # Web workers, Celery worker and beat share one SQLite file: wait for the lock instead of failing at once.
@@ -139,13 +143,14 @@ celery_signals.connect(CHROMIUM_BIN, WEBDRIVER_CONFIGURATION["service"]["executa
 def FLASK_APP_MUTATOR(app) -> None:
     """Every process that builds queries (web, Celery) patches the query builder so RLS holds (kpi_bi/rls_guard.py)
     and stops serving-snapshot queries at KPI_BI_QUERY_TIMEOUT_SECONDS (kpi_bi/connections.py); every login
-    endpoint is throttled (kpi_bi/sessions.py); each role lands on its own page after login
-    (kpi_bi/dashboard_access.py)."""
+    endpoint is throttled (kpi_bi/sessions.py); REST tokens end with a logout (kpi_bi/tokens.py); each role
+    lands on its own page after login (kpi_bi/dashboard_access.py)."""
     from kpi_bi.dashboard_access import install_landing_redirect
 
     rls_guard.install()
     connections.install_query_timeout()
     sessions.limit_logins(app)
+    tokens.install(app)
     install_landing_redirect(app)
 
 
@@ -153,6 +158,10 @@ def FLASK_APP_MUTATOR(app) -> None:
 # of the cookie. Flask-Login's remember-me cookie is not used by the db login.
 globals().update(sessions.session_settings(_settings.home))
 PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SUPERSET_SESSION_HOURS", "12")))
+# REST tokens: bearer tokens live 15 minutes, refresh tokens no longer than a session (Flask-JWT-Extended's default
+# is 30 days); a logout, a password change or bin/revoke-tokens refuses both at once (kpi_bi/tokens.py).
+JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
+JWT_REFRESH_TOKEN_EXPIRES = PERMANENT_SESSION_LIFETIME
 
 # Failed and successful logins alike count per client address and username tried (kpi_bi.sessions.login_key);
 # over the limit the login page and the REST login answer 429.

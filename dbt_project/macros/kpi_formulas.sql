@@ -30,3 +30,15 @@
 {% macro kpi_growth(current, base) -%}
     {{ kpi_divide(current ~ ' - ' ~ base, 'abs(' ~ base ~ ')') }}
 {%- endmacro %}
+
+{#- A KPI recomputed over the rows of kpi_sales_daily whose date_day lies between lo and hi (SQL expressions), from
+    the registry's `daily` [numerator, denominator or none for a sum]. -#}
+{% macro kpi_over_days(kpi, lo, hi) -%}
+    {%- set window = 'date_day between ' ~ lo ~ ' and ' ~ hi -%}
+    {%- set total = 'sum(case when ' ~ window ~ ' then ' ~ kpi.daily[0] ~ ' end)' -%}
+    {%- if kpi.daily[1] is none -%}
+        {{ total }}
+    {%- else -%}
+        {{ total }} / nullif(sum(case when {{ window }} then {{ kpi.daily[1] }} end), 0)
+    {%- endif -%}
+{%- endmacro %}

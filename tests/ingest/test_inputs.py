@@ -329,3 +329,36 @@ def test_a_quarantine_share_over_the_limit_names_the_day_and_top_reasons(
     [leads_day] = over_limit(warehouse, "crm_leads", window, 0.05)
     assert "(100%" in leads_day and "missing required field: status" in leads_day
     assert f"crm/leads/date={DAY}/part-000.jsonl:1" in leads_day
+
+
+def test_orders_values_arrive_as_the_database_holds_them_across_batches(
+    sources: Path, warehouse, tmp_path: Path, monkeypatch
+) -> None:
+    from dagster_project.defs.ingest import orders
+
+    # Batches of three rows: a column that is NULL throughout the first batch and text later, and a value of
+    # another type than its column's, must both arrive (the reader infers nothing from the first batch).
+    monkeypatch.setattr(orders, "BATCH_ROWS", 3)
+    database = sources / "orders" / "orders.sqlite"
+    with sqlite3.connect(database) as db:
+        ids = [r[0] for r in db.execute("select id from orders order by id")]
+        db.execute("update orders set crm_deal_id = null")
+        db.execute("update orders set crm_deal_id = 'd-ü-1' where id = ?", [ids[-1]])
+        db.execute("update orders set crm_deal_id = 42.5 where id = ?", [ids[-2]])
+        db.execute("update orders set customer_id = 'c''7' where id = ?", [ids[-3]])
+        db.execute("update orders set crm_deal_id = '' where id = ?", [ids[-4]])
+        window = db.execute(
+            "select min(substr(updated_at, 1, 10)), max(substr(updated_at, 1, 10)) from orders"
+        )
+        first, last = (date.fromisoformat(d) for d in window.fetchone())
+
+    counts = _load(warehouse, sources, tmp_path, ["orders_orders"], (first, last), f"sqlite:///{database}")
+
+    assert counts["orders_orders"].read == len(ids)
+    deal_ids = dict(warehouse.execute("select id, crm_deal_id from raw.orders_orders").fetchall())
+    assert deal_ids[ids[-1]] == "d-ü-1" and deal_ids[ids[-2]] == "42.5"
+    assert deal_ids[ids[-4]] is None  # blank text is no value, as in every other source
+    assert sum(v is not None for v in deal_ids.values()) == 2
+    assert warehouse.execute(
+        "select reason from raw.quarantine where target_table = 'orders_orders'"
+    ).fetchall() == [("wrong type for customer_id (bigint): c'7",)]

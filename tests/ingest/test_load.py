@@ -1,10 +1,15 @@
 """Loading the demo sources: every table arrives, reloads are idempotent, counts reconcile."""
 
+import os
 import sqlite3
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from dagster_project.defs.ingest.landing import InputError
 from dagster_project.defs.ingest.load import load_tables
+from dagster_project.environment import settings
 from tests.ingest.conftest import ADS, CRM, DAYS, ORDERS, REFERENCE, START, checksum
 
 WINDOW = (START, date.fromordinal(START.toordinal() + DAYS - 1))
@@ -62,3 +67,43 @@ def test_yandex_decimal_comma_and_meta_day_first_dates(sources: Path, warehouse,
         ).fetchone()[0]
         == 0
     )
+
+
+def test_a_range_load_that_fails_midway_leaves_the_previous_state(
+    sources: Path, warehouse, tmp_path: Path
+) -> None:
+    _load_all(warehouse, sources, tmp_path, "first")
+    before = {t: checksum(warehouse, t) for t in ORDERS}
+    quarantined = warehouse.execute("select count(*) from raw.quarantine").fetchone()
+    # Every row of the first tables changes, then the last table read becomes unreadable: the failure comes
+    # after the changed rows were streamed into the load.
+    with sqlite3.connect(sources / "orders" / "orders.sqlite") as db:
+        db.execute("update orders set status = 'rewritten', order_number = order_number || '-x'")
+        db.execute("update order_lines set quantity = quantity + 1")
+        db.execute("alter table refunds rename column amount to refunded_amount")
+
+    with pytest.raises(InputError) as failure:
+        _load_all(warehouse, sources, tmp_path, "second")
+
+    assert "refunds" in str(failure.value) and "KPI_ORDERS_DB_URL" in str(failure.value)
+    assert {t: checksum(warehouse, t) for t in ORDERS} == before, "nothing of a failed load is visible"
+    assert warehouse.execute("select count(*) from raw.quarantine").fetchone() == quarantined
+    assert warehouse.execute(
+        "select count(*) from raw.orders_orders where _load_id = 'second'"
+    ).fetchone() == (0,)
+
+
+def test_every_pipeline_connection_has_the_one_memory_limit(tmp_path: Path, monkeypatch) -> None:
+    from dagster_project.defs.transform.resources import dbt_env
+    from dagster_project.warehouse import WarehouseResource
+
+    monkeypatch.setenv("KPI_DUCKDB_MEMORY_LIMIT", "300MB")
+    with WarehouseResource(path=str(tmp_path / "w.duckdb")).connect() as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone() == ("286.1 MiB",)
+    # dbt's profile reads the same setting: Dagster hands it to the dbt processes it starts
+    monkeypatch.delenv("KPI_DUCKDB_MEMORY_LIMIT")
+    with dbt_env(tmp_path / "w.duckdb"):
+        assert os.environ["KPI_DUCKDB_MEMORY_LIMIT"] == settings().duckdb_memory_limit
+    monkeypatch.setenv("KPI_DUCKDB_MEMORY_LIMIT", "300MB")
+    with dbt_env(tmp_path / "w.duckdb"):
+        assert os.environ["KPI_DUCKDB_MEMORY_LIMIT"] == "300MB"

@@ -1,6 +1,8 @@
-"""The orders database on PostgreSQL loads exactly what the SQLite file loads."""
+"""The orders database on PostgreSQL, read as the read-only orders role, loads exactly what the SQLite file loads."""
 
+import importlib.util
 import sqlite3
+import sys
 import uuid
 from datetime import date
 from pathlib import Path
@@ -13,6 +15,7 @@ from dagster_project.defs.ingest.load import load_tables
 from tests.ingest.conftest import DAYS, ORDERS, START, checksum
 
 PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -40,10 +43,25 @@ def pg_orders(demo_sources: Path):
                     rows,
                 )
     engine.dispose()
-    yield url
+    # The ingest reads as production does: a read-only role made by ops/bin/postgres-roles from this URL.
+    reader = f"{name}_reader"
+    roles = _postgres_roles()
+    admin_url = PG_ADMIN.replace("+psycopg2", "")
+    missing = roles.ensure_reader(admin_url, roles.Login(reader, None, name), roles.orders_tables())
+    assert missing == []
+    yield f"postgresql://{reader}@127.0.0.1:5432/{name}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'drop database "{name}" with (force)'))
+        conn.execute(sa.text(f'drop role "{reader}"'))
     admin.dispose()
+
+
+def _postgres_roles():
+    spec = importlib.util.spec_from_file_location("ops_postgres_roles", REPO / "ops" / "postgres_roles.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ops_postgres_roles"] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_sqlite_and_postgres_load_the_same_orders(demo_sources: Path, pg_orders: str, tmp_path: Path) -> None:

@@ -131,3 +131,18 @@ def test_publish_leaves_no_temp_file_behind(tmp_path: Path) -> None:
     assert duckdb.connect(str(serving), read_only=True).execute(
         "select max(version) from marts.kpi_demo"
     ).fetchone() == (1,)
+
+
+def test_views_are_copied_and_read_the_snapshots_tables(tmp_path: Path) -> None:
+    con = _warehouse(tmp_path)
+    _write_version(con, 1)
+    con.execute("create schema bi")
+    con.execute("create view bi.revenue as select sum(revenue) as revenue from marts.kpi_demo")
+    serving = tmp_path / "serving.duckdb"
+    counts = publish_snapshot(con, serving, ["marts", "bi"], {})
+    assert counts == {"marts.kpi_demo": 100}
+    _write_version(con, 2)  # the warehouse moves on; the snapshot's view still reads the snapshot
+    con.close()
+    reader = duckdb.connect(str(serving), read_only=True)
+    assert reader.execute("select revenue from bi.revenue").fetchone()[0] == 1000
+    reader.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -63,6 +64,15 @@ def serving_build(tmp_path_factory) -> Path:
     return workdir
 
 
+def _postgres_roles():
+    """ops/postgres_roles.py, the script that makes each application's PostgreSQL role."""
+    spec = importlib.util.spec_from_file_location("ops_postgres_roles", REPO / "ops" / "postgres_roles.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ops_postgres_roles"] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
 def _pg(sql: str) -> None:
     import psycopg2
 
@@ -99,11 +109,14 @@ def superset(request, serving_build, tmp_path_factory):
         "SUPERSET_CELERY_BROKER_URL",
     ):
         env.pop(var, None)
-    pg_db = None
+    pg_db = pg_role = None
     if request.param == "postgres":
-        pg_db = f"superset_test_{uuid.uuid4().hex[:12]}"
-        _pg(f"create database {pg_db}")
-        env["SUPERSET_DATABASE_URI"] = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{pg_db}"
+        # As in production: Superset's own non-superuser role owning its database (ops/bin/postgres-roles).
+        tag = uuid.uuid4().hex[:12]
+        pg_db, pg_role = f"superset_test_{tag}", f"kpi_superset_test_{tag}"
+        roles = _postgres_roles()
+        roles.ensure_owner(PG_ADMIN_DSN, roles.Login(pg_role, None, pg_db))
+        env["SUPERSET_DATABASE_URI"] = f"postgresql+psycopg2://{pg_role}@127.0.0.1:5432/{pg_db}"
     web = None
     log = open(home / "web.log", "w")  # noqa: SIM115 - lives as long as the server
     try:
@@ -138,3 +151,38 @@ def superset(request, serving_build, tmp_path_factory):
         log.close()
         if pg_db:
             _pg(f"drop database if exists {pg_db} with (force)")
+            _pg(f"drop role if exists {pg_role}")
+
+
+@pytest.fixture(scope="session")
+def production_web(superset):
+    """A second web server on the same metadata with the production settings (as docker-compose sets them: Secure
+    cookies, CSP, client addresses from the proxy) and a tight login limit; test_sessions and test_proxy share it."""
+    port = _free_port()
+    env = {
+        **superset.env,
+        "SUPERSET_PORT": str(port),
+        "TALISMAN_ENABLED": "true",
+        "SESSION_COOKIE_SECURE": "true",
+        "SUPERSET_BEHIND_PROXY": "true",
+        "SUPERSET_AUTH_RATE_LIMIT": "3 per minute",
+        "SUPERSET_WEB_WORKERS": "1",
+    }
+    log = open(os.path.join(superset.env["SUPERSET_HOME"], "web-production.log"), "w")  # noqa: SIM115
+    web = subprocess.Popen([str(SUPERSET_DIR / "bin" / "web")], env=env, cwd="/", stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{url}/health", timeout=10).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert web.poll() is None and time.monotonic() < deadline, "production-like web did not start"
+            time.sleep(0.5)
+        yield url
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
+        log.close()

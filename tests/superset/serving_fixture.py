@@ -10,8 +10,12 @@ import pandas as pd
 
 from dagster_project.defs.routes.assets import plan_day
 from dagster_project.defs.routes.config import load_config
-from dagster_project.defs.serving import bi
-from dagster_project.defs.serving.publish import publish_snapshot, quarantine_summary, source_freshness
+from dagster_project.defs.serving.publish import (
+    SERVED_SCHEMAS,
+    publish_snapshot,
+    quarantine_summary,
+    source_freshness,
+)
 from dagster_project.environment import settings
 from tests.transform.dbt_runner import run_dbt
 from tests.transform.raw_fixture import build_tables, write_raw
@@ -77,14 +81,13 @@ def build_serving(workdir: Path) -> Path:
         publish_snapshot(
             con,
             serving,
-            ["marts"],
+            SERVED_SCHEMAS,
             {
                 "build_info": build_info,
                 "check_results": checks,
                 "source_freshness": freshness,
                 "quarantine_summary": quarantine,
             },
-            bi.relations(),
         )
     return serving
 

@@ -1,9 +1,9 @@
 """Every relation and dataset holding rep-level rows declares its rep column; the data, not names, says which hold them.
 
 A column holds rep-level rows when its values include several reps' ids (the ids in marts.dim_reps). Such a
-relation must carry a declared RLS rule (dbt `meta.rls` for a mart, `extra.rls` for a dataset that is not one
-model or a mart a Dagster asset writes) naming one of those columns — so a new mart, bi relation, alert or dataset with rep rows and no rule fails
-here before a Rep could read it unfiltered.
+relation must carry a declared RLS rule (dbt `meta.rls` for a mart or bi model, `extra.rls` for a dataset that is
+not one model or a mart a Dagster asset writes) naming one of those columns — so a new mart, bi model, alert or
+dataset with rep rows and no rule fails here before a Rep could read it unfiltered.
 """
 
 from __future__ import annotations
@@ -57,31 +57,31 @@ def snapshot(serving_build: Path):
     con.close()
 
 
-def test_every_mart_with_rep_rows_declares_its_rep_column_in_dbt_meta(snapshot):
+def test_every_mart_and_bi_model_with_rep_rows_declares_its_rep_column_in_dbt_meta(snapshot):
     con, manifest, reps, _ = snapshot
-    marts = [
-        r[0]
-        for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' "
-            "union all select view_name from duckdb_views() where schema_name = 'marts'"
-        ).fetchall()
-    ]
+    relations = con.execute(
+        "select schema_name, table_name from duckdb_tables() where schema_name in ('marts', 'bi') "
+        "union all select schema_name, view_name from duckdb_views() where schema_name in ('marts', 'bi')"
+    ).fetchall()
+    assert {schema for schema, _ in relations} == {"marts", "bi"}
     missing, wrong, declared = [], [], 0
-    for mart in sorted(marts):
-        columns = _rep_columns(con, f'marts."{mart}"', reps)
+    for schema, name in sorted(relations):
+        columns = _rep_columns(con, f'{schema}."{name}"', reps)
         # A mart that is not a dbt model (written by a Dagster asset) declares it on its Superset dataset.
-        rule = rls_rules.model_meta(manifest, mart).get("rls") or DATASET_RULES.get(mart)
+        rule = rls_rules.model_meta(manifest, name).get("rls") or DATASET_RULES.get(name)
         if columns and not rule:
-            missing.append(f"{mart} ({', '.join(sorted(columns))})")
+            missing.append(f"{schema}.{name} ({', '.join(sorted(columns))})")
         elif rule:
             declared += 1
-            names = {row[0] for row in con.execute(f'describe marts."{mart}"').fetchall()}
-            # Rep ids found elsewhere than the declared column, or a column the mart does not have.
+            names = {row[0] for row in con.execute(f'describe {schema}."{name}"').fetchall()}
+            # Rep ids found elsewhere than the declared column, or a column the relation does not have.
             if (columns and rule["rep_column"] not in columns) or rule["rep_column"] not in names:
-                wrong.append(f"{mart}: declares {rule['rep_column']}, rep ids are in {sorted(columns)}")
-    assert not missing, f"marts with rep-level rows and no meta.rls: {missing}"
+                wrong.append(
+                    f"{schema}.{name}: declares {rule['rep_column']}, rep ids are in {sorted(columns)}"
+                )
+    assert not missing, f"relations with rep-level rows and no meta.rls: {missing}"
     assert not wrong, wrong
-    assert declared >= 8
+    assert declared >= 13
 
 
 def test_every_superset_dataset_with_rep_rows_carries_its_rule(snapshot, monkeypatch):

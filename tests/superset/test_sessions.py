@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import stat
 import subprocess
-import time
 
 import pytest
 import requests
@@ -86,44 +84,6 @@ def test_a_weak_new_password_is_refused(superset):
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def production_web(superset):
-    """A second web server on the same metadata with the production settings and a tight login limit."""
-    port = _free_port()
-    env = {
-        **superset.env,
-        "SUPERSET_PORT": str(port),
-        "TALISMAN_ENABLED": "true",
-        "SESSION_COOKIE_SECURE": "true",
-        "SUPERSET_AUTH_RATE_LIMIT": "3 per minute",
-        "SUPERSET_WEB_WORKERS": "1",
-    }
-    log = open(os.path.join(superset.env["SUPERSET_HOME"], "web-production.log"), "w")  # noqa: SIM115
-    web = subprocess.Popen([str(SUPERSET_DIR / "bin" / "web")], env=env, cwd="/", stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(f"{url}/health", timeout=10).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert web.poll() is None and time.monotonic() < deadline, "production-like web did not start"
-            time.sleep(0.5)
-        yield url
-    finally:
-        web.terminate()
-        web.wait(timeout=30)
-        log.close()
-
-
 def test_logins_over_the_limit_get_429_for_that_user_only(production_web, superset):
     statuses = [
         requests.post(
@@ -180,3 +140,97 @@ def test_superset_files_are_owner_only(superset):
     ]
     assert not loose, loose[:10]
     assert os.path.exists(os.path.join(home, "superset.db"))
+
+
+@pytest.fixture
+def token_holder(superset):
+    """A Rep of its own (so revoking its tokens disturbs no other test): username, password and id."""
+    admin = superset.client()
+    rep_role = next(
+        r["id"]
+        for r in admin.get("/api/v1/security/roles/?q=(page_size:100)").json()["result"]
+        if r["name"] == "Rep"
+    )
+    username, password = f"token_rep_{os.getpid()}", "Tok3n-Holder-Passw0rd!"
+    created = admin.request(
+        "POST",
+        "/api/v1/security/users/",
+        json={
+            "username": username,
+            "first_name": "Token",
+            "last_name": "Holder",
+            "email": f"{username}@example.org",
+            "active": True,
+            "password": password,
+            "roles": [rep_role],
+        },
+    )
+    assert created.status_code == 201, created.text
+    yield username, password, created.json()["id"]
+    admin.request("DELETE", f"/api/v1/security/users/{created.json()['id']}")
+
+
+def _rest_login(base: str, username: str, password: str) -> dict:
+    response = requests.post(
+        f"{base}/api/v1/security/login",
+        json={"username": username, "password": password, "provider": "db", "refresh": True},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _me(base: str, token: str) -> int:
+    return requests.get(
+        f"{base}/api/v1/me/", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ).status_code
+
+
+def _refresh(base: str, refresh_token: str) -> int:
+    return requests.post(
+        f"{base}/api/v1/security/refresh", headers={"Authorization": f"Bearer {refresh_token}"}, timeout=30
+    ).status_code
+
+
+def test_logout_revokes_rest_tokens_and_refresh_tokens(superset, token_holder):
+    username, password, _ = token_holder
+    stolen = _rest_login(superset.url, username, password)
+    assert _me(superset.url, stolen["access_token"]) == 200
+    assert _refresh(superset.url, stolen["refresh_token"]) == 200
+    # The user logs out in the browser: the tokens someone copied stop working at once.
+    session, _ = _form_login(superset.url, username, password)
+    session.get(f"{superset.url}/logout/", timeout=30)
+    assert _me(superset.url, stolen["access_token"]) == 401
+    assert _refresh(superset.url, stolen["refresh_token"]) == 401
+    # A new login works.
+    fresh = _rest_login(superset.url, username, password)
+    assert _me(superset.url, fresh["access_token"]) == 200
+
+
+def test_revoke_tokens_command_refuses_a_leaked_token(superset, token_holder):
+    username, password, _ = token_holder
+    leaked = _rest_login(superset.url, username, password)
+    assert _me(superset.url, leaked["access_token"]) == 200
+    done = subprocess.run(
+        [str(SUPERSET_DIR / "bin" / "revoke-tokens"), username],
+        env=superset.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd="/",
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _me(superset.url, leaked["access_token"]) == 401
+    assert _refresh(superset.url, leaked["refresh_token"]) == 401
+
+
+def test_a_password_change_by_an_admin_revokes_the_users_tokens(superset, token_holder):
+    username, password, user_id = token_holder
+    held = _rest_login(superset.url, username, password)
+    assert _me(superset.url, held["access_token"]) == 200
+    changed = superset.client().request(
+        "PUT", f"/api/v1/security/users/{user_id}", json={"password": "N3w-Passw0rd-After-Leak!"}
+    )
+    assert changed.status_code == 200, changed.text
+    assert _me(superset.url, held["access_token"]) == 401
+    assert _refresh(superset.url, held["refresh_token"]) == 401

@@ -52,8 +52,12 @@ def test_keys_are_schema_and_model_and_groups_follow_folders(graph):
     assert {key.path[1] for key in materialized if key.path[0] == "marts"} == MARTS
     for key, node in materialized.items():
         assert len(key.path) == 2
-        assert key.path[0] in {"staging", "intermediate", "features", "marts"}
+        assert key.path[0] in {"staging", "intermediate", "features", "marts", "bi"}
         assert node.group_name == key.path[0]
+    # the BI layer reads the marts and nothing upstream of them
+    bi = {key for key in materialized if key.path[0] == "bi"}
+    assert len(bi) >= 7
+    assert {p.path[0] for key in bi for p in graph.get(key).parent_keys} == {"marts"}
 
 
 def test_staging_reads_the_ingest_assets(graph):

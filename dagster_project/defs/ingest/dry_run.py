@@ -10,6 +10,7 @@ from dagster_project.defs.ingest.load import stage_files
 from dagster_project.defs.ingest.loader import LookupFileError, TableLoad, known_currencies
 from dagster_project.defs.ingest.readers import HeaderError
 from dagster_project.defs.ingest.spec import DAY_IN_PATH, SpecError, read_mapping
+from dagster_project.warehouse import duckdb_config
 
 SAMPLE_LINES = 5
 
@@ -50,7 +51,7 @@ def dry_run(mapping: Path, export: Path | None, sources_dir: Path, rows: int = 5
     canonical = raw_contract(load_profile())[spec.target_table]
     day = DAY_IN_PATH.search(export.name)
     out = [f"{mapping} → raw.{spec.target_table}, reading {export}"]
-    with duckdb.connect() as con:
+    with duckdb.connect(config=duckdb_config()) as con:
         con.execute("set TimeZone = 'UTC'")
         load = TableLoad(con, canonical, known_currencies(con, sources_dir / "reference" / "fx_rates.csv"))
         try:

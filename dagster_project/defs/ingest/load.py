@@ -20,7 +20,7 @@ from dagster_project.defs.ingest.loader import (
     record_ignored,
     register_lookups,
 )
-from dagster_project.defs.ingest.orders import engine_for, read_window
+from dagster_project.defs.ingest.orders import open_orders, read_window
 from dagster_project.defs.ingest.readers import HeaderError, read_file
 from dagster_project.defs.ingest.spec import SourceSpec, SpecError, builtin_specs, load_mappings
 from dagster_project.profile import load_profile
@@ -177,8 +177,9 @@ def load_tables(
     every_spec = [*builtin.values(), *load_mappings(mappings_dir)[0]]
     needs_fx = any(c.currency for t in specs for c in builtin[t].columns if expected(t))
     currencies = known_currencies(con, fx_rates_file(sources_dir, needs_fx))
-    engine = None
     counts: dict[str, LoadCounts] = {}
+    orders = contextlib.ExitStack()
+    database = None
     con.execute("begin transaction")
     try:
         for table, table_specs in specs.items():
@@ -188,10 +189,9 @@ def load_tables(
             # a table the company profile does not feed is emptied for the window, and nothing is read for it
             for spec in table_specs if expected(table) else []:
                 if spec.format == "sql":
-                    engine = engine or engine_for(orders_db_url or "")
+                    database = database or orders.enter_context(open_orders(orders_db_url or ""))
                     assert window is not None
-                    for batch in read_window(engine, spec, *window):
-                        load.add(spec, batch, None)
+                    load.add(spec, read_window(database, spec, *window), None)
                     continue
                 # A table fed by mapping files too may lack some of their folders, as long as one is there.
                 required = expected(table) and len(table_specs) == 1
@@ -212,6 +212,5 @@ def load_tables(
         con.execute("rollback")
         raise
     finally:
-        if engine is not None:
-            engine.dispose()
+        orders.close()
     return counts

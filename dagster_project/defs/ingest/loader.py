@@ -272,16 +272,17 @@ class TableLoad:
     def add(
         self,
         spec: SourceSpec,
-        rows: pa.Table,
+        rows: pa.Table | pa.RecordBatchReader,
         partition_date: date | None,
         lookups: dict[str, str] | None = None,
     ) -> None:
-        """Type and validate rows (with their own `_partition_date`, or all for `partition_date`)."""
-        if rows.num_rows == 0:
+        """Type and validate rows (with their own `_partition_date`, or all for `partition_date`); a batch
+        reader is streamed through DuckDB, never held whole."""
+        if isinstance(rows, pa.Table) and rows.num_rows == 0:
             return
         self.con.register("_incoming", rows)
         try:
-            if "_partition_date" in rows.column_names:
+            if "_partition_date" in rows.schema.names:
                 relation = (
                     "(select * replace (cast(_partition_date as date) as _partition_date) from _incoming)"
                 )
@@ -295,16 +296,17 @@ class TableLoad:
             relation = _with_lookups(relation, spec, lookups or {})
             typed = typed_select(self.canonical, spec, relation, self.currencies)
             if spec.aggregate:
-                self._add_aggregated(spec, typed)
+                read = self._add_aggregated(spec, typed)
             else:
-                self.con.execute(f"insert into {self.staging} {typed}")
+                [(read,)] = self.con.execute(f"insert into {self.staging} {typed}").fetchall()
         finally:
             self.con.unregister("_incoming")
-        self.counts.read += rows.num_rows
+        self.counts.read += read
 
-    def _add_aggregated(self, spec: SourceSpec, typed: str) -> None:
-        """Sum the loadable rows that agree on every other column (finer rows of a report) into one row."""
-        self.con.execute(f"create or replace temp table _typed_rows as {typed}")
+    def _add_aggregated(self, spec: SourceSpec, typed: str) -> int:
+        """Sum the loadable rows that agree on every other column (finer rows of a report) into one row;
+        returns the rows read."""
+        [(read,)] = self.con.execute(f"create or replace temp table _typed_rows as {typed}").fetchall()
         summed = [_q(c) for c in spec.aggregate]
         grain = [_q(c.name) for c in self.canonical.columns if c.name not in spec.aggregate]
         self.con.execute(
@@ -319,6 +321,7 @@ class TableLoad:
         [(rows,)] = self.con.execute("select count(*) from _typed_rows where _reason is null").fetchall()
         self.counts.aggregated += rows - groups
         self.con.execute("drop table _typed_rows")
+        return read
 
     def check(self) -> str:
         """Apply the whole-load rules (a key twice in one file) to the staged rows; returns the checked table."""

@@ -1,9 +1,11 @@
-"""Reading the operational orders database (SQLite or PostgreSQL) by updated_at window, in batches."""
+"""Reading the operational orders database (SQLite or PostgreSQL) by updated_at window, as a stream of Arrow
+batches from an ADBC driver; the database is opened read-only."""
 
 from __future__ import annotations
 
-import sqlite3
+import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,41 +14,67 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from dagster_project.defs.ingest.landing import InputError
-from dagster_project.defs.ingest.readers import _text
 from dagster_project.defs.ingest.spec import SourceSpec
 
-BATCH_ROWS = 100_000
+# Rows per Arrow batch handed to DuckDB: large enough that per-batch costs vanish, small enough to stay flat.
+BATCH_ROWS = 65_536
+SETTING = "KPI_ORDERS_DB_URL"
 
 
-def engine_for(url: str) -> sa.Engine:
-    """An engine that only reads: an SQLite file is opened read-only and must exist (it is never created)."""
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg2://" + url[len("postgresql://") :]
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
+@dataclass
+class OrdersDatabase:
+    """An open, read-only ADBC connection to the orders database and the SQL dialect it speaks."""
+
+    connection: object
+    dialect: str  # "sqlite" or "postgresql"
+    error: type[Exception]  # what the driver raises
+
+
+@contextlib.contextmanager
+def open_orders(url: str) -> Iterator[OrdersDatabase]:
+    """Connect to the orders database named by a SQLAlchemy-style URL, read-only; an SQLite file must exist."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise InputError(f"{url!r} is not a database URL (setting {SETTING})") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        import adbc_driver_sqlite.dbapi as driver
+
         path = Path(parsed.database or "")
         if not parsed.database or not path.is_file():
             raise InputError(
-                f"{path}: orders database not found (setting KPI_ORDERS_DB_URL={url}); point the setting at the "
+                f"{path}: orders database not found (setting {SETTING}={url}); point the setting at the "
                 f"database, or set sources.orders: false in the company profile (KPI_PROFILE) if there is none"
             )
-        return sa.create_engine(
-            "sqlite://",
-            poolclass=sa.pool.NullPool,
-            creator=lambda: sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True),
+        # mode=ro: SQLite neither creates nor writes the file, nor leaves a journal beside it
+        connection = driver.connect(f"{path.resolve().as_uri()}?mode=ro")
+    elif backend == "postgresql":
+        import adbc_driver_postgresql.dbapi as driver
+
+        # libpq takes the URL without SQLAlchemy's `+driver` suffix
+        libpq = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        try:
+            connection = driver.connect(libpq, autocommit=True)
+        except driver.Error as exc:
+            raise InputError(
+                f"orders database cannot be reached (setting {SETTING}): {str(exc).splitlines()[0]}"
+            ) from None
+        with contextlib.closing(connection.cursor()) as cursor:
+            cursor.execute("set default_transaction_read_only = on")
+    else:
+        raise InputError(
+            f"{url}: the orders database must be SQLite (sqlite:///path) or PostgreSQL (postgresql://…), "
+            f"not {backend} (setting {SETTING})"
         )
-    return sa.create_engine(url, poolclass=sa.pool.NullPool, execution_options={"postgresql_readonly": True})
-
-
-def _column(values: tuple) -> pa.Array:
-    """One fetched column as strings; Arrow converts typed columns, mixed SQLite values fall back to str()."""
     try:
-        array = pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        array = pa.array([_text(v) for v in values], pa.string())
-    if pa.types.is_boolean(array.type):
-        return pa.array([_text(v) for v in values], pa.string())
-    return array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
+        yield OrdersDatabase(connection, backend, driver.Error)
+    finally:
+        connection.close()
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 # An updated_at in the documented form `YYYY-MM-DD HH:MM:SS…`, which SQLite compares correctly as text.
@@ -54,55 +82,99 @@ CANONICAL = "typeof(updated_at) = 'text' and updated_at glob '[0-9][0-9][0-9][0-
 # Any other SQLite value still has a day: ISO text with a `T` or an offset, or Unix seconds; none → first day.
 OTHER_DAY = (
     "coalesce(case when typeof(updated_at) in ('integer', 'real') or updated_at not glob '*[^0-9.]*' "
-    "then date(updated_at, 'unixepoch') when typeof(updated_at) = 'text' then date(updated_at) end, :first)"
+    "then date(updated_at, 'unixepoch') when typeof(updated_at) = 'text' then date(updated_at) end, {first})"
 )
 
 
-def _window_query(engine: sa.Engine, spec: SourceSpec) -> sa.TextClause:
-    columns = ", ".join(f'"{c.source}"' for c in spec.columns)
-    day = "substr(updated_at, 1, 10)" if engine.dialect.name == "sqlite" else "cast(updated_at as date)"
-    in_window = (
-        f'select {columns}, {day} as _day from "{spec.table}" where updated_at >= :lo and updated_at < :hi'
-    )
+def window_query(dialect: str, spec: SourceSpec, start: date, end: date, first_day: date) -> str:
+    """SQL selecting every column as text plus `_partition_date`, for rows whose updated_at lies in the window.
 
-    if engine.dialect.name != "sqlite":
+    Text because the loader types and validates values itself (a value that does not parse is quarantined with
+    its text), and because SQLite may hold a different type in every row of a column.
+    """
+    if dialect == "postgresql":
+        columns = ", ".join(f'cast(_t."{c.source}" as text) as "{c.name}"' for c in spec.columns)
+    else:
+        # The SQLite driver infers a column's Arrow type from its first batch, and a batch of NULLs reads as
+        # integers: every value is sent as '=' || text, NULL as '' (never NULL), and decoded in `_decoded`.
+        # Columns are qualified: SQLite reads an unknown "name" as a string literal, not as an error.
+        columns = ", ".join(
+            f"coalesce('=' || cast(_t.\"{c.source}\" as text), '') as \"{c.name}\"" for c in spec.columns
+        )
+    lo, hi = _lit(f"{start.isoformat()} 00:00:00"), _lit(f"{(end + timedelta(days=1)).isoformat()} 00:00:00")
+    if dialect == "postgresql":
         # a typed timestamp column: PostgreSQL casts the bounds to the column's type
-        return sa.text(f"{in_window} order by id")
+        return (
+            f'select {columns}, cast(cast(updated_at as date) as text) as _partition_date from "{spec.table}" as _t '
+            f"where updated_at >= {lo} and updated_at < {hi}"
+        )
     # SQLite stores whatever it is given: rows whose updated_at is not in the documented form are read on the day
     # it names (or, when it names none, with the first partition) and quarantined by the loader's type rules.
-    return sa.text(
-        f"select * from ({in_window} and {CANONICAL}) union all "
-        f'select {columns}, {OTHER_DAY} as _day from "{spec.table}" '
-        f"where not ({CANONICAL}) and {OTHER_DAY} >= :lo_day and {OTHER_DAY} <= :hi_day order by id"
+    other_day = OTHER_DAY.format(first=_lit(first_day.isoformat()))
+    return (
+        f'select {columns}, substr(updated_at, 1, 10) as _partition_date from "{spec.table}" as _t '
+        f"where updated_at >= {lo} and updated_at < {hi} and {CANONICAL} union all "
+        f'select {columns}, {other_day} as _partition_date from "{spec.table}" as _t '
+        f"where not ({CANONICAL}) and {other_day} between {_lit(start.isoformat())} and {_lit(end.isoformat())}"
     )
 
 
-def read_window(engine: sa.Engine, spec: SourceSpec, start: date, end: date) -> Iterator[pa.Table]:
-    """Rows of `spec.table` whose updated_at falls in [start, end], as string batches with their partition day.
+def _decoded(column: pa.Array) -> pa.Array:
+    """An SQLite column sent as '=' || text (NULL as ''), back as text with its NULLs."""
+    column = column.cast(pa.string())
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), pc.utf8_slice_codeunits(column, 1))
+
+
+def read_window(database: OrdersDatabase, spec: SourceSpec, start: date, end: date) -> pa.RecordBatchReader:
+    """Rows of `spec.table` whose updated_at falls in [start, end], streamed as string batches with their
+    partition day and lineage columns; nothing but one batch is held in memory.
 
     `_raw` stays NULL: the loader renders a database row's raw text as JSON of its columns, only in SQL.
     """
     from dagster_project.environment import settings
 
-    names = [c.name for c in spec.columns]
-    query = _window_query(engine, spec)
-    params = {
-        "lo": f"{start.isoformat()} 00:00:00",
-        "hi": f"{(end + timedelta(days=1)).isoformat()} 00:00:00",
-        "lo_day": start.isoformat(),
-        "hi_day": end.isoformat(),
-        "first": settings().start_date.isoformat(),
-    }
-    params = {k: v for k, v in params.items() if f":{k}" in str(query)}
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True).execute(query, params)
-        while batch := result.fetchmany(BATCH_ROWS):
-            columns = list(zip(*batch))
-            data = {name: _column(values) for name, values in zip(names, columns)}
-            rows = len(batch)
-            data["_source"] = pa.array([f"orders:{spec.table}"] * rows, pa.string())
-            data["_source_line"] = pa.nulls(rows, pa.int64())
-            data["_raw"] = pa.nulls(rows, pa.string())
-            data["_parse_error"] = pa.nulls(rows, pa.string())
-            data["_partition_date"] = pa.array([str(d) for d in columns[-1]], pa.string())
-            yield pa.table(data)
+    query = window_query(database.dialect, spec, start, end, settings().start_date)
+    cursor = database.connection.cursor()
+    if database.dialect == "sqlite":
+        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
+    try:
+        cursor.execute(query)
+    except database.error as exc:
+        cursor.close()
+        raise InputError(
+            f"orders database: table {spec.table} cannot be read as {spec.origin} describes it (setting "
+            f"{SETTING}): {str(exc).splitlines()[0]}"
+        ) from None
+    decode = _decoded if database.dialect == "sqlite" else (lambda column: column.cast(pa.string()))
+    source = pa.scalar(f"orders:{spec.table}", pa.string())
+    batches = cursor.fetch_record_batch()
+    schema = pa.schema(
+        [
+            *[pa.field(c.name, pa.string()) for c in spec.columns],
+            pa.field("_partition_date", pa.string()),
+            pa.field("_source", pa.string()),
+            pa.field("_source_line", pa.int64()),
+            pa.field("_raw", pa.string()),
+            pa.field("_parse_error", pa.string()),
+        ]
+    )
+
+    def with_lineage() -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in batches:
+                rows = batch.num_rows
+                yield pa.RecordBatch.from_arrays(
+                    [
+                        *[decode(batch.column(i)) for i in range(len(spec.columns))],
+                        batch.column(len(spec.columns)).cast(pa.string()),
+                        pa.repeat(source, rows),
+                        pa.nulls(rows, pa.int64()),
+                        pa.nulls(rows, pa.string()),
+                        pa.nulls(rows, pa.string()),
+                    ],
+                    schema=schema,
+                )
+        finally:
+            cursor.close()
+
+    return pa.RecordBatchReader.from_batches(schema, with_lineage())

@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dagster_project.warehouse import duckdb_config
+
 PRIORITIES = 10
 
 
@@ -105,7 +107,7 @@ def render(con: duckdb.DuckDBPyConnection, who: Recipient) -> EmailMessage:
 
 def send_digests(serving_path: Path, send) -> list[str]:
     """Render and send every recipient's digest from the serving snapshot; returns the addresses mailed."""
-    with duckdb.connect(str(serving_path), read_only=True) as con:
+    with duckdb.connect(str(serving_path), read_only=True, config=duckdb_config()) as con:
         messages = [render(con, who) for who in recipients(con)]
     for message in messages:
         send(message)

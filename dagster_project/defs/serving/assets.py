@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from dagster_project.defs.serving import bi
 from dagster_project.defs.serving.publish import (
+    SERVED_SCHEMAS,
     ignored_files,
     publish_snapshot,
     quarantine_summary,
@@ -78,8 +78,8 @@ def build_serving_asset(
         kinds={"duckdb"},
         owners=["team:data-engineering"],
         pool=WRITER_POOL,
-        description="Read-only DuckDB snapshot of the marts, the data-health tables and the BI relations that Superset "
-        "serves.",
+        description="Read-only DuckDB snapshot of the marts, the BI layer built from them and the data-health tables "
+        "that Superset serves.",
     )
     def serving_snapshot(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
@@ -122,7 +122,7 @@ def build_serving_asset(
             }
             if extra_checks is not None:
                 health["expectation_results"] = extra_checks
-            counts = publish_snapshot(con, serving_path, ["marts"], health, bi.relations())
+            counts = publish_snapshot(con, serving_path, SERVED_SCHEMAS, health)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(serving_path)),

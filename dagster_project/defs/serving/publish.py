@@ -10,11 +10,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dagster_project.defs.serving.bi import SCHEMA as BI_SCHEMA
-from dagster_project.defs.serving.bi import BiRelation
-
-# Tables the data-health dashboard reads; each is rebuilt in the snapshot on every publish.
-HEALTH_TABLES = ("build_info", "check_results", "source_freshness", "quarantine_summary", "ignored_files")
+# The warehouse schemas the snapshot copies: the marts and the BI layer built from them (dbt models/marts/bi).
+SERVED_SCHEMAS = ("marts", "bi")
 
 
 def _quote(name: str) -> str:
@@ -100,26 +97,25 @@ def ignored_files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def _build_bi(con: duckdb.DuckDBPyConnection, alias: str, relations: Iterable[BiRelation]) -> dict[str, int]:
-    """Create the BI relations inside the snapshot, so that their names resolve to the snapshot's own tables."""
-    relations = list(relations)
-    if not relations:
-        return {}
+def views_in_schema(con: duckdb.DuckDBPyConnection, schema: str, catalog: str) -> list[tuple[str, str]]:
+    """(name, CREATE VIEW statement) of every view of a schema, as DuckDB keeps them."""
+    return con.execute(
+        "select view_name, sql from duckdb_views() where database_name = ? and schema_name = ? and not internal "
+        "order by view_name",
+        [catalog, schema],
+    ).fetchall()
+
+
+def _copy_views(con: duckdb.DuckDBPyConnection, alias: str, views: dict[str, list[tuple[str, str]]]) -> None:
+    """Re-create the views inside the snapshot, so that the names they read resolve to the snapshot's own tables."""
     home = con.execute("select current_database()").fetchone()[0]
-    counts: dict[str, int] = {}
     con.execute(f"use {alias}")
     try:
-        con.execute(f"create schema {BI_SCHEMA}")
-        for relation in relations:
-            target = f"{BI_SCHEMA}.{_quote(relation.name)}"
-            con.execute(f"create {relation.materialized} {target} as {relation.sql}")
-            if relation.materialized == "table":
-                counts[f"{BI_SCHEMA}.{relation.name}"] = con.execute(
-                    f"select count(*) from {target}"
-                ).fetchone()[0]
+        for statements in views.values():
+            for _, statement in statements:
+                con.execute(statement)
     finally:
         con.execute(f"use {_quote(home)}")
-    return counts
 
 
 def publish_snapshot(
@@ -127,10 +123,9 @@ def publish_snapshot(
     serving_path: Path,
     schemas: Iterable[str],
     health: dict[str, pd.DataFrame],
-    bi: Iterable[BiRelation] = (),
 ) -> dict[str, int]:
-    """Write every table of `schemas`, the health frames and the `bi` relations built from those tables into a
-    temporary file, then replace the serving file.
+    """Copy every table and view of `schemas` and write the health frames into a temporary file, then replace the
+    serving file.
 
     Readers keep whatever file they opened; the next connection sees the new snapshot. Returns rows per table.
     """
@@ -143,13 +138,14 @@ def publish_snapshot(
     tmp_wal = tmp_path.with_name(tmp_path.name + ".wal")
     alias = "snapshot_" + uuid.uuid4().hex[:8]
     counts: dict[str, int] = {}
+    home = con.execute("select current_database()").fetchone()[0]
+    views: dict[str, list[tuple[str, str]]] = {}
     con.execute(f"attach '{tmp_path}' as {alias}")
     try:
         for schema in schemas:
             con.execute(f"create schema {alias}.{_quote(schema)}")
-            for table in tables_in_schema(
-                con, schema, catalog=con.execute("select current_database()").fetchone()[0]
-            ):
+            views[schema] = views_in_schema(con, schema, home)
+            for table in tables_in_schema(con, schema, catalog=home):
                 target = f"{alias}.{_quote(schema)}.{_quote(table)}"
                 con.execute(f"create table {target} as select * from {_quote(schema)}.{_quote(table)}")
                 counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
@@ -159,7 +155,7 @@ def publish_snapshot(
             con.execute(f"create table {alias}.health.{_quote(name)} as select * from health_frame")
             con.unregister("health_frame")
             counts[f"health.{name}"] = len(frame)
-        counts.update(_build_bi(con, alias, bi))
+        _copy_views(con, alias, views)
         con.execute(f"checkpoint {alias}")
     except BaseException:
         try:

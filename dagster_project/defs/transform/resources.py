@@ -54,9 +54,14 @@ WINDOW_VARS = ("KPI_WINDOW_START", "KPI_WINDOW_END")
 
 @contextmanager
 def dbt_env(path: Path | str, window: dict[str, str] | None = None) -> Iterator[None]:
-    """For the dbt processes started inside the block: profiles.yml points at the warehouse file, and the
-    partition window (KPI_WINDOW_START / KPI_WINDOW_END) is the given one, or none for a full build."""
-    wanted: dict[str, str | None] = {"KPI_WAREHOUSE_PATH": str(path), **{k: None for k in WINDOW_VARS}}
+    """For the dbt processes started inside the block: profiles.yml points at the warehouse file with the
+    pipeline's DuckDB memory limit, and the partition window (KPI_WINDOW_START / KPI_WINDOW_END) is the given
+    one, or none for a full build."""
+    wanted: dict[str, str | None] = {
+        "KPI_WAREHOUSE_PATH": str(path),
+        "KPI_DUCKDB_MEMORY_LIMIT": settings().duckdb_memory_limit,
+        **{k: None for k in WINDOW_VARS},
+    }
     wanted.update(window or {})
     previous = {k: os.environ.get(k) for k in wanted}
     try:

@@ -1,3 +1,0 @@
--- Metadata databases of the production stack.
-create database dagster;
-create database superset;
