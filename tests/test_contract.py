@@ -147,6 +147,7 @@ MODEL_VOCABULARIES = {
     ("fct_orders", "fx_status"),
     ("fct_deals", "funnel_method"),
     ("fct_deal_funnel", "funnel_method"),
+    ("funnel_stages", "funnel_method"),
     ("fct_ad_spend", "fx_status"),
     ("fct_deals", "fx_status"),
     ("stg_profile__stages", "outcome"),
