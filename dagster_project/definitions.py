@@ -37,7 +37,11 @@ def defs() -> dg.Definitions:
         serving.build_defs(upstream=marts, checks=checks),
         ops.build_defs(),
         dg.Definitions(
-            resources={"warehouse": WarehouseResource(path=str(config.warehouse_path))},
+            resources={
+                "warehouse": WarehouseResource(path=str(config.warehouse_path)),
+                # the weekly digest (intelligence) carries each rep's route (routes): the two meet only here
+                "digest_sections": dg.ResourceDefinition.hardcoded_resource(routes.digest_sections()),
+            },
             # Steps share one DuckDB file and start fast in-process; multiprocess costs seconds per step here.
             executor=dg.in_process_executor,
         ),

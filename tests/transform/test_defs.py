@@ -31,6 +31,8 @@ MARTS = {
     "route_field_visits",
     "route_location_issues",
     "rep_analysis",
+    "rep_visibility",
+    "rep_kpi_vs_team",
 }
 
 
