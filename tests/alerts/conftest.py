@@ -184,6 +184,8 @@ def _start(name: str, serving_build: Path, tmp: Path) -> AlertStack:  # noqa: F8
         except requests.RequestException:
             pass
         if time.monotonic() > deadline or any(p.poll() is not None for p in stack.procs):
+            # a stack that failed to start is not handed to the fixture's teardown: stop what it started here
+            _stop(stack)
             raise RuntimeError(f"{name}: stack did not start; see {home}/*.log")
         time.sleep(0.5)
     return stack

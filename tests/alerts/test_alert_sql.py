@@ -97,6 +97,8 @@ def test_conditions_fire_only_on_breaches(serving):
         ),
         ({"kpi": "roas", "condition": {"kind": "change_vs_previous", "beyond": 0.2}}, "supports"),
         ({"kpi": "net_revenue_usd", "condition": {"kind": "pace_under", "ratio": "low"}}, "must be a number"),
+        # a growth rate is compared with its target in points: no ratio of rates
+        ({"kpi": "revenue_growth_yoy", "condition": {"kind": "pace_under", "ratio": 0.9}}, "in points"),
         (
             {"kpi": "revenue", "condition": {"kind": "pace_under", "ratio": 0.9}},
             "'revenue', which is not in the KPI registry",
