@@ -99,12 +99,13 @@ with dg.DagsterInstance.get() as instance:
     steps = {s.step_key: s.end_time - s.start_time for s in instance.get_run_step_stats(run.run_id)
              if s.start_time and s.end_time}
     records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
-    rows = 0
+    rows = {}
     for record in records:
-        metadata = record.event_log_entry.dagster_event.step_materialization_data.materialization.metadata
-        if "rows_read" in metadata:
-            rows += metadata["rows_read"].value
-    print(json.dumps({"steps": steps, "rows": rows}))
+        # a range run records one materialization per partition day, each with the whole load's counts
+        materialization = record.event_log_entry.dagster_event.step_materialization_data.materialization
+        if "rows_read" in materialization.metadata:
+            rows[str(materialization.asset_key)] = materialization.metadata["rows_read"].value
+    print(json.dumps({"steps": steps, "rows": sum(rows.values())}))
 """
     import json
 
@@ -189,6 +190,8 @@ def main() -> int:
             wall, peak, cpu = measured(cmd, env, repo, work / f"{label.replace(' ', '_')}.log")
             phases, rows, steps = run_figures(work / "dagster_home", env, repo)
             show(label, wall, peak, cpu, phases, rows)
+            storage = sum(f.stat().st_size for f in (work / "dagster_home").rglob("*") if f.is_file())
+            print(f"{'':<10}  Dagster storage (run and event log, SQLite) after it: {storage / 2**20:.1f} MB")
             if args.steps:
                 for step, seconds in sorted(steps.items(), key=lambda s: -s[1]):
                     print(f"    {step:<60} {seconds:7.1f} s")

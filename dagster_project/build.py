@@ -12,13 +12,7 @@ import dagster as dg
 from dagster_project.instance import write_instance_config
 from dagster_project.partitions import daily_partitions
 from dagster_project.run_summary import failure_lines, failure_summary  # noqa: F401 (failure_lines: tests)
-
-BUILD_JOB = "build_all"
-REBUILD_JOB = "rebuild_from_raw"
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
-PID_TAG = "kpi/pid"
-HOST_TAG = "kpi/host"
+from dagster_project.runs import BUILD_JOB, HOST_TAG, PID_TAG, RANGE_END_TAG, RANGE_START_TAG, REBUILD_JOB
 
 
 def partition_range(start: date | None, end: date | None) -> tuple[str, str]:

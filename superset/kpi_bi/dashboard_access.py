@@ -76,7 +76,7 @@ def install_landing_redirect(app) -> None:
 
     pages = landing_pages()
     # the first role in this order wins when a user holds several
-    order = ["Leadership", "Rep", "Analyst"]
+    order = ["Leadership", "Manager", "Rep", "Analyst"]
 
     @app.before_request
     def _landing():

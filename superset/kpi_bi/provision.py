@@ -116,6 +116,17 @@ def provision(print_login: bool = False) -> dict[str, object]:
                 generated_secret("superset_rep_password"),
             )
             users[rep["rep_id"]] = "Rep"
+        manager = roles.demo_manager(cfg.serving_path)
+        if manager:
+            ensure_user(
+                manager["rep_id"],
+                manager["first"],
+                manager["last"],
+                manager["email"],
+                ["Manager"],
+                generated_secret("superset_manager_password"),
+            )
+            users[manager["rep_id"]] = "Manager"
         summary["users"] = users
 
     if print_login:
@@ -137,7 +148,8 @@ def print_login_details(demo_users: list[str] | None = None) -> None:
     if demo_users is None:
         demo_users = sorted(DEMO_USERS)
     print(
-        f"demo users {', '.join(demo_users)} and a demo rep: passwords in {secrets_dir()}/superset_*_password"
+        f"demo users {', '.join(demo_users)} and a demo rep and manager: passwords in "
+        f"{secrets_dir()}/superset_*_password"
     )
 
 

@@ -103,6 +103,8 @@ def render(driver: webdriver.Chrome, base_url: str, slug: str, out_dir: Path, ti
     out_dir.mkdir(parents=True, exist_ok=True)
     shot = out_dir / f"{slug}.png"
     driver.save_screenshot(str(shot))
+    # what the page says, for tests that read it (whose rows a user sees, a state said in words)
+    (out_dir / f"{slug}.txt").write_text(driver.find_element(By.TAG_NAME, "body").text)
     return {
         "slug": slug,
         "seconds": round(seconds, 2),
@@ -124,11 +126,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
     parser.add_argument("--profile", type=Path, help="Chromium profile folder to keep between runs")
     parser.add_argument(
+        "--height",
+        type=int,
+        default=2000,
+        help="window height: a long page's lower charts render only in view",
+    )
+    parser.add_argument(
         "--landing-shot", action="store_true", help="save a screenshot of the page after login"
     )
     parser.add_argument("slugs", nargs="*")
     args = parser.parse_args(argv)
-    driver = browser(args.chromium, args.chromedriver, profile=args.profile)
+    driver = browser(args.chromium, args.chromedriver, height=args.height, profile=args.profile)
     try:
         login(driver, args.base_url.rstrip("/"), args.username, args.password_file.read_text().strip())
         # where the login led: the role's own start page

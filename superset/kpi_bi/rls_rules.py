@@ -65,9 +65,17 @@ def declared(
     return validate(rule, where, columns) if rule else None
 
 
+# Who may see whose rows, from the user directory (dbt model rep_visibility): the user and everyone below them in
+# the manager chain. A rep sees their own rows, a manager their team's; nobody is listed by hand.
+VISIBILITY_RELATION = "marts.rep_visibility"
+
+
 def clause(rule: dict[str, str]) -> str:
-    """The Superset RLS clause of a rule: the row's rep column equals the user's name (a CRM user id)."""
-    text = f"\"{rule['rep_column']}\" = '{{{{ current_username() }}}}'"
+    """The Superset RLS clause of a rule: the row's rep is the user (a CRM user id) or someone they manage."""
+    text = (
+        f'"{rule["rep_column"]}" IN (SELECT rep_id FROM {VISIBILITY_RELATION} '
+        "WHERE viewer_id = '{{ current_username() }}')"
+    )
     if rule.get("level_column"):
         text += f" AND \"{rule['level_column']}\" = '{rule['level']}'"
     return text

@@ -142,6 +142,9 @@ ROLES: dict[str, RoleSpec] = {
     "Leadership": RoleSpec(("view_dashboards", "explore"), sees_all_reps=True, data="all_datasets"),
     "Analyst": RoleSpec(("view_dashboards", "explore", "sql_lab"), sees_all_reps=True, data="database"),
     "Rep": RoleSpec(("view_dashboards",), sees_all_reps=False, data="rep_datasets"),
+    # A Rep's access with the team view as start page: whose rows it sees comes from the user directory
+    # (marts.rep_visibility, the manager chain), so the role never lists a team.
+    "Manager": RoleSpec(("view_dashboards",), sees_all_reps=False, data="rep_datasets"),
 }
 
 
@@ -244,8 +247,9 @@ def ensure_rls() -> int:
             filt = RowLevelSecurityFilter(name=name)
             db.session.add(filt)
         filt.description = (
-            f"Rows whose {rule['rep_column']} is the user's name (a CRM user id); every role but "
-            f"{', '.join(roles_seeing_all_reps())} sees only those. Declared in dbt meta.rls."
+            f"Rows whose {rule['rep_column']} is the user's name (a CRM user id) or someone below them in the "
+            f"manager chain (marts.rep_visibility); every role but {', '.join(roles_seeing_all_reps())} sees "
+            "only those. Declared in dbt meta.rls."
         )
         # Base: applies to everyone except the listed roles, so a role added later is narrowed by default.
         filt.filter_type = "Base"
@@ -255,6 +259,44 @@ def ensure_rls() -> int:
         filt.tables = datasets
     db.session.commit()
     return sum(len(t) for t in tables.values())
+
+
+def _user(row) -> dict[str, str] | None:
+    if row is None:
+        return None
+    rep_id, full_name, email = row
+    first, _, last = (full_name or rep_id).partition(" ")
+    return {"rep_id": rep_id, "first": first, "last": last or "-", "email": email or f"{rep_id}@localhost"}
+
+
+def demo_manager(serving_path: Path) -> dict[str, str] | None:
+    """The active first-line manager with the most reports (every report manages nobody), as the demo Manager user.
+
+    Read from the user directory: who manages whom is dim_reps.manager_id, whatever the CRM calls the roles.
+    """
+    if not serving_path.exists():
+        return None
+    import duckdb
+
+    from kpi_bi.connections import serving_duckdb_config
+
+    con = duckdb.connect(str(serving_path), read_only=True, config=serving_duckdb_config())
+    try:
+        row = con.execute(
+            """
+            select m.rep_id, m.full_name, m.email
+            from marts.dim_reps as m
+            inner join marts.dim_reps as r on r.manager_id = m.rep_id
+            where m.is_active
+            group by all
+            having not bool_or(exists (select 1 from marts.dim_reps as x where x.manager_id = r.rep_id))
+            order by count(*) desc, m.rep_id
+            limit 1
+            """
+        ).fetchone()
+    finally:
+        con.close()
+    return _user(row)
 
 
 def demo_rep(serving_path: Path) -> dict[str, str] | None:
@@ -280,8 +322,4 @@ def demo_rep(serving_path: Path) -> dict[str, str] | None:
         ).fetchone()
     finally:
         con.close()
-    if row is None:
-        return None
-    rep_id, full_name, email = row
-    first, _, last = (full_name or rep_id).partition(" ")
-    return {"rep_id": rep_id, "first": first, "last": last or "-", "email": email or f"{rep_id}@localhost"}
+    return _user(row)

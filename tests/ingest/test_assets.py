@@ -6,9 +6,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.build import RANGE_END_TAG, RANGE_START_TAG, failure_lines
+from dagster_project.build import failure_lines
 from dagster_project.defs.ingest import build_defs
 from dagster_project.defs.ingest.resources import ingest_resources
+from dagster_project.runs import RANGE_END_TAG, RANGE_START_TAG
 from dagster_project.warehouse import WRITER_POOL
 from tests.ingest.conftest import ADS, CRM, ORDERS, REFERENCE
 

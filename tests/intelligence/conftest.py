@@ -9,7 +9,7 @@ import pytest
 from tests.transform.dbt_runner import run_dbt
 from tests.transform.raw_fixture import build_tables, write_raw
 
-FEATURES = ["+feat_accounts", "+feat_deals", "+feat_leads"]
+FEATURES = ["+feat_accounts", "+feat_deals", "+feat_leads", "+rep_analysis"]
 
 
 def build_features(path: Path, tables, until=None) -> Path:

@@ -90,6 +90,11 @@ def test_accounts_and_deals_without_history_say_so_and_have_no_scores(runs):
         assert row["state"] == "not_enough_data"
         assert "labelled rows" in row["last_training_reason"]
         assert row["scored_items"] == 0
+        # what the dashboards show instead of an empty priority list
+        assert row["status_message"].startswith(f"Not enough data to train the {score} model yet (")
+        assert row["last_training_reason"] in row["status_message"]
+    leads = status.set_index("score").loc["leads"]
+    assert leads["status_message"] == f"120 open leads scored by model {leads['published_model']}"
 
 
 def test_a_model_that_does_not_beat_its_baseline_is_blocked_and_the_previous_scores_stay(runs):

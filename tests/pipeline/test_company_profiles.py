@@ -158,7 +158,7 @@ def test_a_deal_won_before_it_was_created_is_set_aside_and_shown(crm_only: _Comp
     )
     assert health == [("marts.fct_deals", "excluded: closed before it was created", 1)]
     blocked = _rows(
-        crm_only.warehouse, "select count(*) from health.check_results where blocking and not passed"
+        crm_only.warehouse, "select count(*) from health.expectation_results where blocking and not passed"
     )
     assert blocked == [(0,)]
 
@@ -173,7 +173,7 @@ def test_a_usd_facebook_report_that_stops_publishes(with_facebook: _CompanyStack
     assert spend == pytest.approx(with_facebook.company.meta_spend_usd)
     volume = _rows(
         with_facebook.warehouse,
-        "select passed from health.check_results "
+        "select passed from health.expectation_results "
         "where asset_key = 'raw/ads_meta_ads' and check_name = 'volume'",
     )
     assert volume and all(p for (p,) in volume)

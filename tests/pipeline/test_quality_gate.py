@@ -1,6 +1,7 @@
 """The quality gate: a blocking check failure stops the serving snapshot; the dashboards keep the last good data."""
 
 import json
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -16,8 +17,8 @@ def _failed_checks(stack: Stack) -> set[tuple[str, str]]:
     with duckdb.connect(str(stack.warehouse), read_only=True) as con:
         return set(
             con.execute(
-                "select asset_key, check_name from health.check_results where not passed and blocking "
-                "and run_id = (select run_id from health.check_results order by checked_at desc limit 1)"
+                "select asset_key, check_name from health.expectation_results where not passed and blocking "
+                "and run_id = (select run_id from health.expectation_results order by checked_at desc limit 1)"
             ).fetchall()
         )
 
@@ -27,7 +28,7 @@ def test_a_good_build_publishes_a_snapshot_with_health_tables(built: Stack) -> N
         info = con.execute(
             "select partition_start, partition_end, checks_failed from health.build_info"
         ).fetchone()
-        assert info[:2] == ("2024-12-01", "2025-02-28")
+        assert info[:2] == (date(2024, 12, 1), date(2025, 2, 28))
         marts = {
             t
             for (t,) in con.execute(
@@ -36,6 +37,19 @@ def test_a_good_build_publishes_a_snapshot_with_health_tables(built: Stack) -> N
         }
         assert {"fct_orders", "kpi_monthly", "kpi_scorecard"} <= marts
         assert con.execute("select count(*) from health.source_freshness").fetchone()[0] >= 14
+        # the first days of the history, before a source's first rows, are not stale data (a clean demo build
+        # showed three failing freshness checks for them)
+        empty_start = con.execute(
+            "select asset_key from health.expectation_results where check_name = 'freshness' and not passed "
+            "and failed_expectations like '%not_be_null(newest_at)%'"
+        ).fetchall()
+        assert empty_start == [], empty_start
+        # the data-health dashboard's two counts: blocking failures apart from warnings
+        outcomes = con.execute(
+            "select count(*) filter (where outcome = 'blocking failure'), count(*) filter (where outcome = 'warning') "
+            "from health.check_results"
+        ).fetchone()
+        assert con.execute("select blocking_failures, warnings from health.build_info").fetchone() == outcomes
 
 
 def test_ten_times_the_volume_fails_the_blocking_check_and_keeps_the_snapshot(

@@ -1,4 +1,4 @@
-"""Data Docs written offline and every result logged to health.check_results."""
+"""Data Docs written offline and every result logged to health.expectation_results."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.defs.quality.data_docs import make_offline, remote_references
-from tests.quality.conftest import run_with_checks
+from tests.quality.fixture import run_with_checks
 
 KEYS = [("raw", "orders_refunds"), ("raw", "ref_fx_rates")]
 # Checks computed in SQL rather than by a GX suite: logged with every result, but without a Data Docs page.
@@ -58,7 +58,7 @@ def test_every_result_is_logged_and_a_rerun_appends(warehouse):
     with duckdb.connect(warehouse.path) as con:
         rows = con.execute(
             "select run_id, asset_key, check_name, severity, blocking, passed, partition_start, partition_end, "
-            "observed_value, docs_path from health.check_results order by run_id, asset_key, check_name"
+            "observed_value, docs_path from health.expectation_results order by run_id, asset_key, check_name"
         ).fetchall()
     assert len(rows) == 2 * (5 + len(KEYS) * len(SQL_CHECKS))
     assert {r[0] for r in rows} == {first.run_id, second.run_id}

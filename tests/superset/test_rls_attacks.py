@@ -21,7 +21,8 @@ import requests
 # One Superset (SQLite metadata) is enough: the query builder is the same whatever the metadata database.
 pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("superset", ["sqlite"], indirect=True)]
 
-_CLAUSE_COLUMN = re.compile(r'^\(?\s*"?(\w+)"?\s*=')
+# The rule's rep column: `"rep_id" IN (SELECT … marts.rep_visibility …)` (or an older `"rep_id" = …`).
+_CLAUSE_COLUMN = re.compile(r'^\(?\s*"?(\w+)"?\s*(?:=|IN\b)', re.IGNORECASE)
 
 
 @dataclass(frozen=True)

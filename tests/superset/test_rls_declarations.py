@@ -18,7 +18,7 @@ from kpi_bi import alerts, bundle, rls_rules
 from kpi_bi.connections import serving_duckdb_config
 from kpi_bi.env import settings
 
-from tests.superset import conftest  # noqa: F401 - puts superset/ on sys.path for kpi_bi
+from tests.support import superset as _superset_paths  # noqa: F401 - puts superset/ on sys.path for kpi_bi
 
 DATASET_RULES = {
     config["table_name"]: config["extra"]["rls"]
@@ -133,7 +133,28 @@ def test_a_rule_naming_a_missing_column_is_refused():
         rls_rules.validate({"rep_column": "a", "level": "rep"}, "x")
 
 
-def test_clause_narrows_to_the_users_rows_and_level():
+def test_clause_narrows_to_the_rows_of_the_user_and_those_they_manage_and_the_level():
     assert rls_rules.clause({"rep_column": "owner_id", "level_column": "owner_level", "level": "rep"}) == (
-        "\"owner_id\" = '{{ current_username() }}' AND \"owner_level\" = 'rep'"
+        "\"owner_id\" IN (SELECT rep_id FROM marts.rep_visibility WHERE viewer_id = '{{ current_username() }}')"
+        " AND \"owner_level\" = 'rep'"
     )
+
+
+def test_visibility_is_the_user_and_everyone_below_them_in_the_directory(snapshot):
+    """A rep sees themself only; a first-line manager their reports; the director everyone below, at any depth."""
+    from tests.superset.serving_fixture import LINE_MANAGER, LINE_MANAGER_TEAM
+
+    con, _, reps, _ = snapshot
+
+    def visible(viewer: str) -> set[str]:
+        rows = con.execute("select rep_id from marts.rep_visibility where viewer_id = ?", [viewer]).fetchall()
+        return {r[0] for r in rows}
+
+    directors = [
+        r[0] for r in con.execute("select rep_id from marts.dim_reps where manager_id is null").fetchall()
+    ]
+    assert visible(LINE_MANAGER) == {LINE_MANAGER, *LINE_MANAGER_TEAM}
+    for rep in LINE_MANAGER_TEAM:
+        assert visible(rep) == {rep}
+    top = [d for d in directors if d != "unassigned"]
+    assert top and visible(top[0]) == set(reps) - {"unassigned"}

@@ -8,14 +8,15 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
+def _username_of_role(server, role: str) -> str:
+    users = server.client().get("/api/v1/security/users/?q=(page_size:100)").json()["result"]
+    found = [u["username"] for u in users if any(r["name"] == role for r in u["roles"])]
+    assert len(found) == 1, (role, [u["username"] for u in users])
+    return found[0]
+
+
 def _rep_username(server) -> str:
-    users = {
-        u["username"]
-        for u in server.client().get("/api/v1/security/users/?q=(page_size:100)").json()["result"]
-    }
-    reps = [u for u in users if u.startswith("usr_")]
-    assert len(reps) == 1, users
-    return reps[0]
+    return _username_of_role(server, "Rep")
 
 
 def _sql(client, database_id: int, sql: str):

@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from dagster_project.defs.transform import build_defs
-from dagster_project.defs.transform.assets import partition_window_env
+from dagster_project.runs import RunWindow
 from dagster_project.warehouse import WarehouseResource
 
 MARTS = {
@@ -31,6 +31,8 @@ MARTS = {
     "route_field_visits",
     "route_location_issues",
     "rep_analysis",
+    "rep_visibility",
+    "rep_kpi_vs_team",
 }
 
 
@@ -82,24 +84,19 @@ def test_dbt_assets_follow_the_raw_partitions_without_being_partitioned(graph):
     assert node.partitions_def is None
 
 
-class _Run:
-    def __init__(self, tags):
-        self.run = type("Run", (), {"tags": tags})()
-
-
-def test_run_day_range_becomes_inclusive_dbt_vars():
-    ranged = _Run(
+def test_run_day_range_becomes_inclusive_dbt_window():
+    ranged = RunWindow.of(
         {
             "dagster/asset_partition_range_start": "2025-01-01",
             "dagster/asset_partition_range_end": "2025-01-03",
         }
     )
-    assert partition_window_env(ranged) == {"KPI_WINDOW_START": "2025-01-01", "KPI_WINDOW_END": "2025-01-03"}
-    assert partition_window_env(_Run({"dagster/partition": "2025-02-01"})) == {
+    assert ranged.dbt_env() == {"KPI_WINDOW_START": "2025-01-01", "KPI_WINDOW_END": "2025-01-03"}
+    assert RunWindow.of({"dagster/partition": "2025-02-01"}).dbt_env() == {
         "KPI_WINDOW_START": "2025-02-01",
         "KPI_WINDOW_END": "2025-02-01",
     }
-    assert partition_window_env(_Run({})) == {}
+    assert RunWindow.of({}).dbt_env() == {}
 
 
 def test_partitioned_materialization_passes_the_window_to_dbt(tmp_path, full_warehouse, monkeypatch):

@@ -12,6 +12,7 @@ from dagster_project.defs.ingest.readers import HeaderError
 from dagster_project.defs.ingest.resources import IngestSourcesResource
 from dagster_project.defs.ingest.spec import SpecError, builtin_specs
 from dagster_project.partitions import daily_partitions
+from dagster_project.runs import RunWindow
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
 SOURCES = {
@@ -56,6 +57,25 @@ def raw_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
 
 
+def landing_key(source: str) -> dg.AssetKey:
+    """The landing folder (or database) of a source: where lineage starts."""
+    return dg.AssetKey(["landing", source])
+
+
+def landing_specs() -> list[dg.AssetSpec]:
+    """The sources as they land, outside the warehouse: observed by the file-drop sensor, read by ingest."""
+    return [
+        dg.AssetSpec(
+            key=landing_key(source),
+            group_name="landing",
+            kinds={"file"} if source != "orders" else {"sql"},
+            owners=OWNERS,
+            description=f"{SOURCES[source]['description']} under KPI_SOURCES_DIR/{source} (docs/sources.md).",
+        )
+        for source in SOURCES
+    ]
+
+
 def _spec(table: str, source: str, partitioned: bool) -> dg.AssetSpec:
     columns = builtin_specs()[table].columns
     schema = dg.TableSchema(
@@ -65,6 +85,7 @@ def _spec(table: str, source: str, partitioned: bool) -> dg.AssetSpec:
     )
     return dg.AssetSpec(
         key=raw_key(table),
+        deps=[landing_key(source)],
         group_name="ingest",
         kinds=SOURCES[source]["kinds"],
         owners=OWNERS,
@@ -96,10 +117,8 @@ def build_source_asset(source: str, sources_resource: IngestSourcesResource) -> 
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: IngestSourcesResource
     ):
         selected = [t for t in tables if raw_key(t) in context.selected_asset_keys]
-        window = None
-        if partitioned:
-            time_window = context.partition_time_window
-            window = (time_window.start.date(), (time_window.end - timedelta(days=1)).date())
+        run_window = RunWindow.of(context.run.tags)
+        window = (run_window.start, run_window.end) if partitioned and run_window.is_windowed else None
         with warehouse.connect() as con:
             try:
                 counts = load_tables(

@@ -91,7 +91,7 @@ def apply_query(con: duckdb.DuckDBPyConnection, spec: SourceSpec, read: pa.Table
         first = str(exc).splitlines()[0]
         raise SpecError(f"{spec.origin}: the query failed on {relative}: {first}") from None
     finally:
-        # after a failed query the transaction is aborted and refuses even this; the load rolls back anyway
+        # a failed query can leave the connection refusing even this; the load fails anyway
         with contextlib.suppress(duckdb.Error):
             con.unregister("export")
     missing = [c.source for c in spec.columns if c.source not in result.column_names]
@@ -160,9 +160,13 @@ def load_tables(
     mappings_dir: Path,
     orders_db_url: str | None = None,
 ) -> dict[str, LoadCounts]:
-    """Load `tables` for the window (None = unpartitioned, reloaded whole) in one transaction.
+    """Load `tables` for the window (None = unpartitioned, reloaded whole); the window of every table is replaced
+    in one transaction, so nothing of a load is visible before all of it is.
 
-    Any error — a header that cannot be mapped, an unreachable database — rolls the whole load back. A table the
+    Rows are first staged batch by batch into temp tables that only this connection sees, each batch its own
+    statement: DuckDB keeps every Arrow batch scanned inside a transaction until that transaction ends, so
+    staging a two-year range inside the swap's transaction would hold the whole range in memory. Any error — a
+    header that cannot be mapped, an unreachable database — leaves the raw tables as they were. A table the
     company profile does not feed (its source switched off) is created empty and nothing is read for it.
     """
     # the contract reads this package's format specs, so it is imported when used, not with the package
@@ -177,40 +181,47 @@ def load_tables(
     every_spec = [*builtin.values(), *load_mappings(mappings_dir)[0]]
     needs_fx = any(c.currency for t in specs for c in builtin[t].columns if expected(t))
     currencies = known_currencies(con, fx_rates_file(sources_dir, needs_fx))
-    counts: dict[str, LoadCounts] = {}
-    orders = contextlib.ExitStack()
-    database = None
-    con.execute("begin transaction")
+    staged: dict[str, tuple[TableLoad, list[Ignored]]] = {}
     try:
-        for table, table_specs in specs.items():
-            load = TableLoad(con, contract[table], currencies)
-            ignored: list[Ignored] = []
-            present: list[bool] = []
-            # a table the company profile does not feed is emptied for the window, and nothing is read for it
-            for spec in table_specs if expected(table) else []:
-                if spec.format == "sql":
-                    database = database or orders.enter_context(open_orders(orders_db_url or ""))
-                    assert window is not None
-                    load.add(spec, read_window(database, spec, *window), None)
-                    continue
-                # A table fed by mapping files too may lack some of their folders, as long as one is there.
-                required = expected(table) and len(table_specs) == 1
-                landing = survey(sources_dir, spec, window, required, every_spec)
-                ignored += landing.ignored
-                present.append(landing.present)
-                stage_files(con, load, spec, landing.files, sources_dir, expected(table))
-            if expected(table) and present and not any(present):
-                folders = ", ".join(f"{s.files} ({s.origin})" for s in table_specs if s.files)
-                raise InputError(
-                    f"no landing folder of raw.{table} found under {sources_dir} (setting "
-                    f"KPI_SOURCES_DIR); looked for {folders}"
-                )
-            counts[table] = load.replace(window, load_id, loaded_at)
-            counts[table].ignored = record_ignored(con, table, ignored, load_id, loaded_at)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        with contextlib.ExitStack() as orders:
+            database = None
+            for table, table_specs in specs.items():
+                load = TableLoad(con, contract[table], currencies)
+                staged[table] = (load, [])
+                present: list[bool] = []
+                # a table the company profile does not feed is emptied for the window, and nothing is read for it
+                for spec in table_specs if expected(table) else []:
+                    if spec.format == "sql":
+                        database = database or orders.enter_context(open_orders(orders_db_url or ""))
+                        assert window is not None
+                        load.add(spec, read_window(database, spec, *window), None)
+                        continue
+                    # A table fed by mapping files too may lack some of their folders, as long as one is there.
+                    required = expected(table) and len(table_specs) == 1
+                    landing = survey(sources_dir, spec, window, required, every_spec)
+                    staged[table][1].extend(landing.ignored)
+                    present.append(landing.present)
+                    stage_files(con, load, spec, landing.files, sources_dir, expected(table))
+                if expected(table) and present and not any(present):
+                    folders = ", ".join(f"{s.files} ({s.origin})" for s in table_specs if s.files)
+                    raise InputError(
+                        f"no landing folder of raw.{table} found under {sources_dir} (setting "
+                        f"KPI_SOURCES_DIR); looked for {folders}"
+                    )
+                load.check()
+        # the swap: every table's window replaced at once
+        counts: dict[str, LoadCounts] = {}
+        con.execute("begin transaction")
+        try:
+            for table, (load, ignored) in staged.items():
+                counts[table] = load.replace(window, load_id, loaded_at)
+                counts[table].ignored = record_ignored(con, table, ignored, load_id, loaded_at)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
     finally:
-        orders.close()
+        for load, _ in staged.values():
+            with contextlib.suppress(duckdb.Error):  # never hide the error that ended the load
+                load.discard()
     return counts

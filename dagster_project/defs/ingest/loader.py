@@ -262,7 +262,7 @@ class TableLoad:
         self.currencies = tuple(currencies)
         self.counts = LoadCounts()
         self.staging = f"_stage_{canonical.target_table}"
-        ensure_tables(con, canonical)
+        self.checked = False
         cols = ", ".join(f"{_q(c.name)} {SQL_TYPES[c.type]}" for c in canonical.columns)
         con.execute(
             f"create or replace temp table {self.staging} ({cols}, _source varchar, _source_line bigint, "
@@ -338,12 +338,22 @@ class TableLoad:
             f"select * exclude (_reason), coalesce(_reason, {duplicate}) as _reason from {self.staging}"
         )
         self.con.execute(f"drop table {self.staging}")
+        self.checked = True
         return f"{self.staging}_checked"
 
+    def discard(self) -> None:
+        """Drop whatever this load staged (its temp tables may have spilled to disk)."""
+        for table in (self.staging, f"{self.staging}_checked"):
+            self.con.execute(f"drop table if exists {table}")
+
     def replace(self, window: tuple[date, date] | None, load_id: str, loaded_at: datetime) -> LoadCounts:
-        """Delete the window's rows (all rows when unpartitioned) and insert what loads; the caller commits."""
+        """Delete the window's rows (all rows when unpartitioned) and insert what loads; the caller commits.
+
+        Run it inside the caller's transaction after staging, never stage inside one (see `load_tables`)."""
         table = self.canonical.target_table
-        self.check()
+        ensure_tables(self.con, self.canonical)
+        if not self.checked:
+            self.check()
         if window is None:
             where = "true"
         else:

@@ -276,6 +276,11 @@ def build_priority_assets() -> dg.AssetsDefinition:
                 rows, scored_at = con.execute(
                     f"select count(*), max(scored_at) from marts.score_{spec.name}"
                 ).fetchone()
+                state = (
+                    "scored"
+                    if published
+                    else ("not_enough_data" if run and run[0] == "not_enough_data" else "no_model")
+                )
                 status.append(
                     {
                         "score": spec.name,
@@ -285,9 +290,10 @@ def build_priority_assets() -> dg.AssetsDefinition:
                         "last_training_at": run[3] if run else None,
                         "scored_items": int(rows),
                         "scored_at": scored_at,
-                        "state": "scored"
-                        if published
-                        else ("not_enough_data" if run and run[0] == "not_enough_data" else "no_model"),
+                        "state": state,
+                        "status_message": status_message(
+                            spec, state, published[0] if published else None, int(rows), run
+                        ),
                     }
                 )
             frame = pd.DataFrame(status)  # noqa: F841
@@ -304,6 +310,18 @@ def build_priority_assets() -> dg.AssetsDefinition:
         )
 
     return priority_list
+
+
+def status_message(spec: ScoreSpec, state: str, model: str | None, rows: int, run) -> str:
+    """What a dashboard says about a score in words: which model ranked how many items, or why none are ranked."""
+    if state == "scored":
+        return f"{rows} open {spec.name} scored by model {model}"
+    if state == "not_enough_data":
+        return (
+            f"Not enough data to train the {spec.name} model yet ({run[1]}): "
+            f"no {spec.name} are ranked until it can be trained"
+        )
+    return f"No {spec.name} model has been published yet (none has beaten its baseline): no {spec.name} are ranked"
 
 
 def _has_table(con, schema: str, table: str) -> bool:

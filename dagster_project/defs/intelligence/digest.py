@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from html import escape
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from dagster_project.mail import MailPart
 from dagster_project.warehouse import duckdb_config
 
 PRIORITIES = 10
+
+# What another domain adds to a rep's digest (the routes domain: the next planned route), wired in definitions.py.
+Section = Callable[[duckdb.DuckDBPyConnection, str], MailPart | None]
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,9 @@ def _table(frame: pd.DataFrame) -> str:
     return frame.to_string(index=False) if len(frame) else "(nothing)"
 
 
-def render(con: duckdb.DuckDBPyConnection, who: Recipient) -> EmailMessage:
-    """One recipient's digest: KPIs of the current month, suggestions and the priority list of their reps."""
+def render(con: duckdb.DuckDBPyConnection, who: Recipient, sections: Sequence[Section] = ()) -> EmailMessage:
+    """One recipient's digest: KPIs of the current month, suggestions and the priority list of their reps, then
+    what each section adds for a rep (their route, with its map, directions link and .ics file)."""
     kpis = _rows(
         con,
         """
@@ -98,17 +105,25 @@ def render(con: duckdb.DuckDBPyConnection, who: Recipient) -> EmailMessage:
             f"{scope.capitalize()} priority list (expected value = probability × value, USD):\n{_table(priorities)}",
         ]
     )
+    parts = [p for p in (section(con, who.user_id) for section in sections) if p] if who.role == "rep" else []
     message = EmailMessage()
     message["To"] = who.email
     message["Subject"] = f"Weekly sales digest for {who.name}" + (" (team)" if who.role == "manager" else "")
-    message.set_content(body)
+    message.set_content("\n\n".join([body, *(p.text for p in parts)]))
+    if parts:
+        message.add_alternative(
+            f"<html><body><pre>{escape(body)}</pre>{''.join(p.html for p in parts)}</body></html>",
+            subtype="html",
+        )
+    for a in (a for p in parts for a in p.attachments):
+        message.add_attachment(a.data, maintype=a.maintype, subtype=a.subtype, filename=a.filename)
     return message
 
 
-def send_digests(serving_path: Path, send) -> list[str]:
+def send_digests(serving_path: Path, send, sections: Sequence[Section] = ()) -> list[str]:
     """Render and send every recipient's digest from the serving snapshot; returns the addresses mailed."""
     with duckdb.connect(str(serving_path), read_only=True, config=duckdb_config()) as con:
-        messages = [render(con, who) for who in recipients(con)]
+        messages = [render(con, who, sections) for who in recipients(con)]
     for message in messages:
         send(message)
     return [m["To"] for m in messages]

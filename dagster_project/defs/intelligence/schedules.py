@@ -7,15 +7,21 @@ from dagster_project.environment import settings
 DIGEST_JOB = "send_weekly_digests"
 
 
+# The resource holding what other domains add to a rep's digest (definitions.py wires the routes domain's in).
+SECTIONS_RESOURCE = "digest_sections"
+
+
 @dg.op(
-    description="Send every rep and manager of the user directory their weekly digest, only their own rows."
+    description="Send every rep and manager of the user directory their weekly digest, only their own rows.",
+    required_resource_keys={SECTIONS_RESOURCE},
 )
 def send_weekly_digests(context: dg.OpExecutionContext) -> None:
     from dagster_project.defs.intelligence.digest import send_digests
     from dagster_project.mail import send_message
 
     config = settings()
-    sent = send_digests(config.serving_path, lambda message: send_message(config, message))
+    sections = getattr(context.resources, SECTIONS_RESOURCE)
+    sent = send_digests(config.serving_path, lambda message: send_message(config, message), sections)
     context.log.info(f"sent {len(sent)} digests")
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.build import BUILD_JOB, REBUILD_JOB
 from dagster_project.environment import settings
 from dagster_project.partitions import daily_partitions
+from dagster_project.runs import BUILD_JOB, REBUILD_JOB
 
 
 def build_job() -> dg.UnresolvedAssetJobDefinition:
@@ -38,7 +38,9 @@ def daily_build_schedule(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDef
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
     def daily_build(context: dg.ScheduleEvaluationContext):
-        day = daily_partitions().get_last_partition_key(current_time=context.scheduled_execution_time)
+        # the newest complete day at the tick's time (this Dagster takes the time only in get_partition_keys)
+        days = daily_partitions().get_partition_keys(current_time=context.scheduled_execution_time)
+        day = days[-1] if days else None
         if day is None:
             return dg.SkipReason("no complete day since KPI_START_DATE")
         return dg.RunRequest(run_key=f"daily-{day}", partition_key=day)

@@ -4,6 +4,7 @@ import dagster as dg
 
 from dagster_project.defs.ops.notify import send_email
 from dagster_project.environment import settings
+from dagster_project.runs import RunWindow
 
 
 def failure_report(context: dg.RunFailureSensorContext) -> tuple[str, str]:
@@ -20,10 +21,8 @@ def failure_report(context: dg.RunFailureSensorContext) -> tuple[str, str]:
         failed.append(
             f"- step {event.step_key}:\n    " + "\n    caused by: ".join(messages or ["no error message"])
         )
-    window = ""
-    start = run.tags.get("dagster/asset_partition_range_start") or run.tags.get("dagster/partition")
-    if start:
-        window = f"Partitions: {start} … {run.tags.get('dagster/asset_partition_range_end', start)}\n"
+    run_window = RunWindow.of(run.tags)
+    window = f"Partitions: {run_window.label()}\n" if run_window.is_windowed else ""
     url = f"{settings().dagster_url}/runs/{run.run_id}"
     subject = f"[kpi-warehouse] run failed: {run.job_name} ({run.run_id[:8]})"
     body = (

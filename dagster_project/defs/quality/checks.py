@@ -1,5 +1,5 @@
 """The suites as Dagster asset checks: each validates its asset's partition window, logs the result to
-health.check_results and links its Data Docs page; blocking ones fail with severity ERROR. The checks of one asset
+health.expectation_results and links its Data Docs page; blocking ones fail with severity ERROR. The checks of one asset
 run as one step."""
 
 from collections.abc import Iterator, Sequence
@@ -15,24 +15,21 @@ from dagster_project.defs.quality.messages import expectation_failures
 from dagster_project.defs.quality.results import CheckResultRow, latest, record
 from dagster_project.defs.quality.suites.base import CheckSpec
 from dagster_project.environment import settings
+from dagster_project.runs import RunWindow
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
 # An unpartitioned asset is checked whole: the window spans every date a table can hold.
 WHOLE_TABLE = (date(1900, 1, 1), date(9999, 12, 31))
 
 
-def partition_window(context: dg.AssetCheckExecutionContext, partitioned: bool) -> tuple[date, date] | None:
-    """The run's day range as (first day, day after the last); None checks the whole table.
+def check_window(context: dg.AssetCheckExecutionContext, partitioned: bool) -> RunWindow | None:
+    """The run's window when the checked asset is partitioned; None checks the whole table.
 
     The checks themselves are not partitioned: a partitioned check makes Dagster record one planned
     evaluation per check per day when a run is created, which took minutes for a two-year range.
     """
-    tags = context.run.tags
-    first = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
-    last = tags.get("dagster/asset_partition_range_end") or tags.get("dagster/partition")
-    if not partitioned or not first:
-        return None
-    return date.fromisoformat(first), date.fromisoformat(last) + timedelta(days=1)
+    window = RunWindow.of(context.run.tags)
+    return window if partitioned and window.is_windowed else None
 
 
 def _evaluate(
@@ -40,10 +37,11 @@ def _evaluate(
     con: duckdb.DuckDBPyConnection,
     asset_key: dg.AssetKey,
     spec: CheckSpec,
-    window: tuple[date, date] | None,
+    window: RunWindow | None,
 ) -> tuple[CheckResultRow, dict[str, object]]:
-    """Fetch the window's batch and validate it with GX; the row for health.check_results and the check metadata."""
-    start, end = window or WHOLE_TABLE
+    """Fetch the window's batch and validate it with GX; the row for health.expectation_results and the check metadata."""
+    # the check SQL sees a half-open range: $start (first day) and $end (the day after the last)
+    start, end = (window.start, window.end_exclusive) if window else WHOLE_TABLE
     params = {"start": start, "end": end, **spec.params}
     params = {k: v for k, v in params.items() if f"${k}" in spec.sql}
     asset_name = ".".join(asset_key.path)
@@ -118,7 +116,7 @@ def run_checks(
     Every selected check is evaluated and reported even when an earlier one fails; Dagster then fails the step
     if a blocking one did, which stops everything downstream of the asset.
     """
-    window = partition_window(context, partitioned)
+    window = check_window(context, partitioned)
     docs_dir = settings().data_docs_dir
     with warehouse.connect() as con:
         evaluated = [_evaluate(context, con, asset_key, spec, window) for spec in specs]
@@ -157,7 +155,7 @@ def build_checks(
             for spec in specs
         ],
         can_subset=True,
-        # checks write health.check_results, so they queue with the other writers of the DuckDB file
+        # checks write health.expectation_results, so they queue with the other writers of the DuckDB file
         pool=WRITER_POOL,
     )
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):

@@ -2,12 +2,12 @@
 (KPI_QUARANTINE_MAX_SHARE) blocks the publish, naming the day, the share and the most frequent reasons."""
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import duckdb
 
-from dagster_project.defs.quality.checks import partition_window
+from dagster_project.defs.quality.checks import check_window
 from dagster_project.defs.quality.results import CheckResultRow, record
 from dagster_project.environment import settings
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
@@ -100,7 +100,8 @@ def build_quarantine_checks(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetCh
         with warehouse.connect() as con:
             for check_key in selected:
                 key = check_key.asset_key
-                window = partition_window(context, partitioned[key])
+                run_window = check_window(context, partitioned[key])
+                window = (run_window.start, run_window.end_exclusive) if run_window else None
                 sentences = over_limit(con, key.path[-1], window, limit)
                 message = "\n".join(sentences) or None
                 record(
@@ -111,8 +112,8 @@ def build_quarantine_checks(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetCh
                         severity="ERROR",
                         blocking=True,
                         passed=not sentences,
-                        partition_start=window[0] if window else None,
-                        partition_end=window[1] - timedelta(days=1) if window else None,
+                        partition_start=run_window.start if run_window else None,
+                        partition_end=run_window.end if run_window else None,
                         observed_value=float(len(sentences)),
                         observed_label="days over the quarantine limit",
                         expectations_total=1,
@@ -134,7 +135,9 @@ def build_quarantine_checks(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetCh
                         metadata={
                             "days_over_limit": len(sentences),
                             "limit": limit,
-                            "partition_window": f"{window[0]}..{window[1]}" if window else "whole table",
+                            "partition_window": f"{run_window.start}..{run_window.end}"
+                            if run_window
+                            else "whole table",
                         },
                     )
                 )

@@ -1,4 +1,4 @@
-"""The warehouse log of check results (health.check_results) that the serving snapshot copies for the
+"""The warehouse log of check results (health.expectation_results) that the serving snapshot copies for the
 data-health dashboard."""
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ from datetime import date, datetime
 
 import duckdb
 
-TABLE = "health.check_results"
+from dagster_project import health
+
+TABLE = health.qualified(health.EXPECTATION_RESULTS)
 
 DDL = f"""
-create schema if not exists health;
 create table if not exists {TABLE} (
     check_name varchar not null,
     asset_key varchar not null,
@@ -62,6 +63,7 @@ class CheckResultRow:
 
 def record(con: duckdb.DuckDBPyConnection, row: CheckResultRow) -> None:
     """Append a result; a retried step of the same run replaces its earlier row for the same window."""
+    health.migrate(con)
     con.execute(DDL)
     values = asdict(row)
     con.execute("begin")
@@ -78,6 +80,7 @@ def record(con: duckdb.DuckDBPyConnection, row: CheckResultRow) -> None:
 
 def latest(con: duckdb.DuckDBPyConnection, limit: int = 500) -> list[dict]:
     """The newest logged results, newest first, for the Data Docs index."""
+    health.migrate(con)
     con.execute(DDL)
     cursor = con.execute(f"select * from {TABLE} order by checked_at desc limit {int(limit)}")
     names = [d[0] for d in cursor.description]

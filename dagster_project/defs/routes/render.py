@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import math
-import smtplib
 from email.message import EmailMessage
 from html import escape
 
@@ -13,6 +12,7 @@ import icalendar
 import pandas as pd
 
 from dagster_project.environment import Settings
+from dagster_project.mail import Attachment, MailPart, send_messages
 
 WIDTH, HEIGHT, MARGIN = 720, 440, 36
 TILE = 256
@@ -181,6 +181,27 @@ def route_ics(summary: pd.Series, stops: pd.DataFrame) -> bytes:
     return calendar.to_ical()
 
 
+def route_lines(summary: pd.Series, stops: pd.DataFrame, dropped: pd.DataFrame) -> list[str]:
+    """The rep's day in plain text: status, ordered stops, directions link, due visits left out."""
+    lines = [f"{summary['status']}; value basis: {summary['value_basis']}"]
+    lines += [
+        f"{int(s.stop_order):>2} {_hhmm(s.arrival_at):>5} {s.account_name}"
+        for s in stops.sort_values("stop_order").itertuples(index=False)
+    ]
+    if isinstance(summary.get("directions_url"), str):
+        lines.append(f"Directions: {summary['directions_url']}")
+    lines += [f"Not planned: {d.account_name}: {d.reason}" for d in dropped.itertuples(index=False)]
+    return lines
+
+
+def route_attachments(summary: pd.Series, stops: pd.DataFrame) -> tuple[Attachment, ...]:
+    """The visits as an .ics file (none without a route)."""
+    if stops.empty:
+        return ()
+    name = f"route-{_day(summary['plan_date'])}.ics"
+    return (Attachment(route_ics(summary, stops), "text", "calendar", name),)
+
+
 def route_email(
     config: Settings,
     to: str,
@@ -197,31 +218,40 @@ def route_email(
     message["Subject"] = (
         f"Your route for {day}: {int(summary['visits'] or 0)} visits, {float(summary['km_total'] or 0):.0f} km"
     )
-    lines = [f"{summary['status']}; value basis: {summary['value_basis']}"]
-    lines += [
-        f"{int(s.stop_order):>2} {_hhmm(s.arrival_at):>5} {s.account_name}"
-        for s in stops.sort_values("stop_order").itertuples(index=False)
-    ]
-    if isinstance(summary.get("directions_url"), str):
-        lines.append(f"Directions: {summary['directions_url']}")
-    lines += [f"Not planned: {d.account_name}: {d.reason}" for d in dropped.itertuples(index=False)]
-    message.set_content("\n".join(lines))
+    message.set_content("\n".join(route_lines(summary, stops, dropped)))
     message.add_alternative(
         f"<html><body>{route_html(summary, stops, dropped, tile_url)}</body></html>", subtype="html"
     )
-    if not stops.empty:
-        message.add_attachment(
-            route_ics(summary, stops), maintype="text", subtype="calendar", filename=f"route-{day}.ics"
-        )
+    for a in route_attachments(summary, stops):
+        message.add_attachment(a.data, maintype=a.maintype, subtype=a.subtype, filename=a.filename)
     return message
+
+
+def digest_part(con, rep_id: str, tile_url: str | None = None) -> MailPart | None:
+    """The rep's newest planned route for their weekly digest (None when no route is planned for them)."""
+    days = con.execute(
+        "select * from marts.route_plan_days where rep_id = ? and is_latest order by plan_date desc limit 1",
+        [rep_id],
+    ).df()
+    if days.empty:
+        return None
+    summary = days.iloc[0]
+    day = pd.Timestamp(summary["plan_date"]).date()
+    stops = con.execute(
+        "select * from marts.route_plans where rep_id = ? and plan_date = ? order by stop_order",
+        [rep_id, day],
+    ).df()
+    dropped = con.execute(
+        "select * from marts.route_plan_dropped where rep_id = ? and plan_date = ?", [rep_id, day]
+    ).df()
+    title = f"Your route for {_day(summary['plan_date'])}"
+    return MailPart(
+        text=f"{title}:\n" + "\n".join(route_lines(summary, stops, dropped)),
+        html=route_html(summary, stops, dropped, tile_url),
+        attachments=route_attachments(summary, stops),
+    )
 
 
 def send(config: Settings, messages: list[EmailMessage]) -> None:
     """Deliver over the configured SMTP server in one connection."""
-    with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=30) as smtp:
-        if config.smtp_starttls:
-            smtp.starttls()
-        if config.smtp_user:
-            smtp.login(config.smtp_user, config.smtp_password or "")
-        for message in messages:
-            smtp.send_message(message)
+    send_messages(config, messages)

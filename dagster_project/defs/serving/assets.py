@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from dagster_project import health
 from dagster_project.defs.serving.publish import (
     SERVED_SCHEMAS,
     ignored_files,
@@ -14,7 +15,9 @@ from dagster_project.defs.serving.publish import (
     quarantine_summary,
     source_freshness,
     tables_in_schema,
+    with_outcome,
 )
+from dagster_project.runs import RunWindow
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
 SERVING_KEY = dg.AssetKey(["serving", "snapshot"])
@@ -50,26 +53,32 @@ def check_summary(context: dg.AssetExecutionContext, checks: Sequence[dg.AssetCh
                 ),
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "asset_key",
-            "check_name",
-            "blocking",
-            "status",
-            "passed",
-            "severity",
-            "partition",
-            "run_id",
-            "checked_at",
-        ],
-    ).astype({"passed": "boolean"})
+    return with_outcome(
+        pd.DataFrame(
+            rows,
+            columns=[
+                "asset_key",
+                "check_name",
+                "blocking",
+                "status",
+                "passed",
+                "severity",
+                "partition",
+                "run_id",
+                "checked_at",
+            ],
+        ).astype({"passed": "boolean"})
+    )
 
 
 def build_serving_asset(
-    upstream: Sequence[dg.AssetKey], serving_path: Path, checks: Sequence[dg.AssetCheckSpec] = ()
+    upstream: Sequence[dg.AssetKey],
+    serving_path: Path,
+    checks: Sequence[dg.AssetCheckSpec] = (),
+    dashboards: Sequence[dg.AssetKey] = (),
 ) -> dg.AssetsDefinition:
     checks_to_report = list(checks)
+    served_dashboards = list(dashboards)
 
     @dg.asset(
         key=SERVING_KEY,
@@ -87,9 +96,10 @@ def build_serving_asset(
         built_at = datetime.now(UTC).replace(tzinfo=None)
         with warehouse.connect() as con:
             checks = check_summary(context, checks_to_report)
-            extra_checks = (
-                con.execute("select * from health.check_results").df()
-                if "check_results" in tables_in_schema(con, "health")
+            health.migrate(con)
+            logged = (
+                con.execute(f"select * from {health.qualified(health.EXPECTATION_RESULTS)}").df()
+                if health.EXPECTATION_RESULTS in tables_in_schema(con, health.SCHEMA)
                 else None
             )
             freshness = source_freshness(con)
@@ -99,11 +109,12 @@ def build_serving_asset(
                     {
                         "built_at": built_at,
                         "run_id": context.run_id,
-                        "partition_start": context.run.tags.get("dagster/asset_partition_range_start"),
-                        "partition_end": context.run.tags.get("dagster/asset_partition_range_end"),
+                        **RunWindow.of(context.run.tags).build_info(),
                         "checks_total": len(checks),
                         "checks_passed": int((checks["passed"] == True).sum()),
                         "checks_failed": int((checks["passed"] == False).sum()),
+                        "blocking_failures": int((checks["outcome"] == "blocking failure").sum()),
+                        "warnings": int((checks["outcome"] == "warning").sum()),
                         "quarantined_rows": int(quarantine["rows_quarantined"].sum())
                         if len(quarantine)
                         else 0,
@@ -113,16 +124,27 @@ def build_serving_asset(
                     }
                 ]
             )
-            health = {
-                "build_info": build_info,
-                "check_results": checks,
-                "source_freshness": freshness,
-                "quarantine_summary": quarantine,
-                "ignored_files": ignored_files(con),
+            tables = {
+                health.BUILD_INFO: build_info,
+                health.CHECK_RESULTS: checks,
+                health.SOURCE_FRESHNESS: freshness,
+                health.QUARANTINE_SUMMARY: quarantine,
+                health.IGNORED_FILES: ignored_files(con),
             }
-            if extra_checks is not None:
-                health["expectation_results"] = extra_checks
-            counts = publish_snapshot(con, serving_path, SERVED_SCHEMAS, health)
+            if logged is not None:
+                tables[health.EXPECTATION_RESULTS] = logged
+            counts = publish_snapshot(con, serving_path, SERVED_SCHEMAS, tables)
+        # Superset serves the dashboards from this file: each now shows the data this snapshot holds
+        for key in served_dashboards:
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=key,
+                    metadata={
+                        "snapshot": dg.MetadataValue.path(str(serving_path)),
+                        "published_at": str(built_at),
+                    },
+                )
+            )
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(serving_path)),

@@ -6,23 +6,13 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project.defs.transform.resources import dbt_env
 from dagster_project.defs.transform.translator import WarehouseDbtTranslator
+from dagster_project.runs import RunWindow
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
 
-
-def partition_window_env(context: AssetExecutionContext) -> dict[str, str]:
-    """The run's day range (its partition tags) for dbt's partition_window macros; empty for a full build.
-
-    The dbt assets are not partitioned themselves: Dagster records one materialization per asset per day, and
-    for ~50 models over two years that bookkeeping cost more than dbt. Incremental models still follow the
-    window of the raw partitions the run loads. The window travels as environment variables, not `--vars`:
-    dbt re-parses the whole project whenever its vars change, which every daily run would do.
-    """
-    tags = context.run.tags
-    first = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
-    last = tags.get("dagster/asset_partition_range_end") or tags.get("dagster/partition")
-    if not first:
-        return {}
-    return {"KPI_WINDOW_START": first, "KPI_WINDOW_END": last}
+# The dbt assets are not partitioned themselves: Dagster records one materialization per asset per day, and for
+# ~50 models over two years that bookkeeping cost more than dbt. Incremental models still follow the window of the
+# raw partitions the run loads (RunWindow.dbt_env). The window travels as environment variables, not `--vars`: dbt
+# re-parses the whole project whenever its vars change, which every daily run would do.
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
@@ -39,7 +29,9 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         """Build the selected dbt models and run their tests over the partition window."""
         # unit tests prove the SQL logic, which only changes with the code: CI runs them, daily runs skip them
         args = ["build", "--exclude", "test_type:unit"]
-        with dbt_env(warehouse.path, partition_window_env(context)):
+        window = RunWindow.of(context.run.tags)
+        context.log.info(f"dbt window: {window.label()}")
+        with dbt_env(warehouse.path, window.dbt_env()):
             yield from dbt.cli(args, context=context).stream()
 
     return dbt_models

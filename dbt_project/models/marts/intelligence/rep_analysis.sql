@@ -64,7 +64,8 @@ sequenced as (
 
     select
         *,
-        lead(outcome) over (partition by deal_id order by changed_at, stage_event_id) as next_outcome
+        lead(outcome) over (partition by deal_id order by changed_at, stage_event_id) as next_outcome,
+        lead(changed_at) over (partition by deal_id order by changed_at, stage_event_id) as next_changed_at
     from events
 
 ),
@@ -72,7 +73,12 @@ sequenced as (
 stage_entries as (
 
     -- a deal entering an open stage in the window, and whether its next move went on rather than to a loss
-    select deals.rep_id, sequenced.stage, sequenced.next_outcome <> 'lost' as advanced, deals.is_won
+    select
+        deals.rep_id,
+        sequenced.stage,
+        sequenced.next_outcome <> 'lost' as advanced,
+        deals.is_won,
+        {{ dbt.datediff('sequenced.changed_at', 'sequenced.next_changed_at', 'hour') }} / 24.0 as days_in_stage
     from sequenced
     inner join deals
         on sequenced.deal_id = deals.deal_id
@@ -87,6 +93,15 @@ stage_entries as (
 stage_rates as (
 
     select rep_id, stage, count(*) as n, {{ kpi_divide('count(*) filter (where advanced)', 'count(*)') }} as value
+    from stage_entries
+    group by rep_id, stage
+
+),
+
+stage_days as (
+
+    -- how long the rep's deals stayed in each working stage before they moved (on or out)
+    select rep_id, stage, count(*) as n, percentile_cont(0.5) within group (order by days_in_stage) as value
     from stage_entries
     group by rep_id, stage
 
@@ -160,6 +175,18 @@ activities as (
 
 ),
 
+activity_volume as (
+
+    -- activities a week over the window: how much the rep does, beside the mix below (what kind)
+    select
+        activities.rep_id,
+        count(*) as n,
+        count(*) * 7.0 / {{ cfg['analysis_days'] }} as value
+    from activities
+    group by activities.rep_id
+
+),
+
 activity_mix as (
 
     select
@@ -202,6 +229,10 @@ channel_rates as (
 long as (
 
     select rep_id, 'stage_conversion' as metric, stage as step, value, n, 'higher' as better from stage_rates
+    union all
+    select rep_id, 'days_in_stage', stage, value, n, 'lower' from stage_days
+    union all
+    select rep_id, 'activities_per_week', '', value, n, 'higher' from activity_volume
     union all
     select rep_id, 'days_to_first_touch', '', days_to_first_touch, touched, 'lower' from lead_rates
     union all

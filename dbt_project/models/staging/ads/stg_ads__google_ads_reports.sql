@@ -22,11 +22,7 @@ renamed as (
         cast(conversions as double precision) as conversions,
         cast(currency as varchar) as currency,
         cast(_partition_date as date) as loaded_for_date,
-        -- a record arrives again each day it changes: the newest version wins
-        row_number() over (
-            partition by day, campaign_id
-            order by  _loaded_at desc, _source_line desc nulls last
-        ) as version_rank
+        {{ newest_version_rank(['day', 'campaign_id']) }} as version_rank
     from source
 
 ),

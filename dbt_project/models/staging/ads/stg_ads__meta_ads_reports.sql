@@ -21,11 +21,7 @@ renamed as (
         cast(spend as double precision) as spend,
         cast(account_currency as varchar) as currency,
         cast(_partition_date as date) as loaded_for_date,
-        -- a record arrives again each day it changes: the newest version wins
-        row_number() over (
-            partition by date_start, campaign_id
-            order by  _loaded_at desc, _source_line desc nulls last
-        ) as version_rank
+        {{ newest_version_rank(['date_start', 'campaign_id']) }} as version_rank
     from source
 
 ),

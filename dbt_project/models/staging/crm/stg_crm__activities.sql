@@ -24,11 +24,7 @@ renamed as (
         cast(longitude as double precision) as longitude,
         cast(outcome as varchar) as outcome,
         cast(_partition_date as date) as loaded_for_date,
-        -- a record arrives again each day it changes: the newest version wins
-        row_number() over (
-            partition by id
-            order by  _loaded_at desc, _source_line desc nulls last
-        ) as version_rank
+        {{ newest_version_rank(['id']) }} as version_rank
     from source
 
 ),

@@ -16,11 +16,7 @@ renamed as (
         cast(currency as varchar) as currency,
         cast(updated_at as timestamp) as updated_at,
         cast(_partition_date as date) as loaded_for_date,
-        -- a record arrives again each day it changes: the newest version wins
-        row_number() over (
-            partition by id
-            order by updated_at desc, _loaded_at desc, _source_line desc nulls last
-        ) as version_rank
+        {{ newest_version_rank(['id'], updated_at='updated_at') }} as version_rank
     from source
 
 ),

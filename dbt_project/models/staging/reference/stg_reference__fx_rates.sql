@@ -12,11 +12,7 @@ renamed as (
         cast(currency as varchar) as currency,
         cast(rate_to_usd as double precision) as rate_to_usd,
         cast(_partition_date as date) as loaded_for_date,
-        -- a record arrives again each day it changes: the newest version wins
-        row_number() over (
-            partition by date, currency
-            order by  _loaded_at desc, _source_line desc nulls last
-        ) as version_rank
+        {{ newest_version_rank(['date', 'currency']) }} as version_rank
     from source
 
 ),

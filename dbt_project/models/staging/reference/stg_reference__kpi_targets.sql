@@ -18,11 +18,7 @@ renamed as (
         cast(target_value as double precision) as target_value,
         cast(direction as varchar) as direction,
         cast(_partition_date as date) as loaded_for_date,
-        -- a record arrives again each day it changes: the newest version wins
-        row_number() over (
-            partition by target_id
-            order by  _loaded_at desc, _source_line desc nulls last
-        ) as version_rank
+        {{ newest_version_rank(['target_id']) }} as version_rank
     from source
 
 ),

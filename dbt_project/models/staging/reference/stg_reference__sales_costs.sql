@@ -12,11 +12,7 @@ renamed as (
         cast(team_id as varchar) as team_id,
         cast(cost_usd as double precision) as cost_usd,
         cast(_partition_date as date) as loaded_for_date,
-        -- a record arrives again each day it changes: the newest version wins
-        row_number() over (
-            partition by month, team_id
-            order by  _loaded_at desc, _source_line desc nulls last
-        ) as version_rank
+        {{ newest_version_rank(['month', 'team_id']) }} as version_rank
     from source
 
 ),
