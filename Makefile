@@ -41,11 +41,14 @@ build: demo-data  ## the whole build without servers: ingest → dbt → checks 
 
 KPI_SERVING_PATH ?= $(CURDIR)/data/warehouse/serving.duckdb
 
-up: demo-data  ## build (first time), provision Superset, start Dagster, Superset and the TLS proxy in the background
+# One line per step with its time (ops/bin/step); each step's full output is in .run/<step>.log.
+up:  ## build (first time), provision Superset, start Dagster, Superset and the TLS proxy in the background
+	@ops/bin/step "install environments" $(MAKE) --no-print-directory sync
+	@ops/bin/step "demo sources" $(MAKE) --no-print-directory demo-data
 	@if [ -f "$(KPI_SERVING_PATH)" ]; then echo "warehouse already built (make build rebuilds it)"; \
-	  else $(UV) run kpi build; fi
-	superset/bin/provision
-	$(UV) run python ops/services.py up
+	  else ops/bin/step "build the warehouse" $(UV) run kpi build; fi
+	@ops/bin/step "provision Superset" superset/bin/provision
+	@ops/bin/step "start services" $(UV) run python ops/services.py up
 	@superset/bin/provision --login-only
 
 report-now:  ## send one alert or report of superset/alerts.yaml now: make report-now KEY=weekly_leadership_dashboard

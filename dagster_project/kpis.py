@@ -34,6 +34,8 @@ class Kpi:
     daily: tuple[str, str | None] | None = None
     # the optional source of the company profile the KPI needs (orders, ads, activities); None = always there
     requires: str | None = None
+    # how an actual is compared with its target: ratio (1 = met) or points (a growth rate: actual − target)
+    attainment: str = "ratio"
 
     @property
     def target_direction(self) -> str:
@@ -54,6 +56,10 @@ def load(dbt_project_dir: Path) -> dict[str, Kpi]:
             raise KpiRegistryError(f"KPI {kpi_id!r} in {path} lacks {missing}")
         if spec["format"] not in FORMATS:
             raise KpiRegistryError(f"KPI {kpi_id!r}: format {spec['format']!r} not in {FORMATS}")
+        if spec.get("attainment", "ratio") not in ("ratio", "points"):
+            raise KpiRegistryError(
+                f"KPI {kpi_id!r}: attainment must be ratio or points, not {spec['attainment']!r}"
+            )
         if spec["direction"] not in ("up", "down"):
             raise KpiRegistryError(f"KPI {kpi_id!r}: direction must be up or down, not {spec['direction']!r}")
         out[kpi_id] = Kpi(

@@ -129,6 +129,9 @@ WEBDRIVER_CONFIGURATION = {
         "env": {},
     },
 }
+# Report screenshots capture the page within the browser window; dashboard pages are as tall as their content
+# (kpi_bi.layout.STANDALONE_CSS), so a tall window only keeps a long dashboard from being cut, never adds blank.
+WEBDRIVER_WINDOW = {"dashboard": (1600, 3200), "slice": (3000, 1200), "pixel_density": 1}
 WEBDRIVER_BASEURL = _settings.webdriver_baseurl
 WEBDRIVER_BASEURL_USER_FRIENDLY = _settings.public_base_url
 SCREENSHOT_LOAD_WAIT = int(timedelta(seconds=60).total_seconds())

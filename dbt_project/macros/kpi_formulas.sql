@@ -17,12 +17,10 @@
         ) }} as ltv_to_cac
 {%- endmacro %}
 
-{#- Ad spend plus sales cost, where the scope has either (null when it has neither, e.g. a rep). -#}
+{#- Ad spend plus sales cost, where the scope has either; null when it has neither (a rep) or neither costs
+    anything (a channel without spend): a scope whose acquisitions cost nothing recorded has no CAC, not a CAC of 0. -#}
 {% macro kpi_acquisition_cost(p='') -%}
-    case
-        when {{ p }}ad_spend_usd is null and {{ p }}sales_cost_usd is null then null
-        else coalesce({{ p }}ad_spend_usd, 0) + coalesce({{ p }}sales_cost_usd, 0)
-    end
+    nullif(coalesce({{ p }}ad_spend_usd, 0) + coalesce({{ p }}sales_cost_usd, 0), 0)
 {%- endmacro %}
 
 {#- Growth of a value against a base period: relative to the base's magnitude, so a negative base keeps the sign

@@ -156,6 +156,12 @@ def _pace_under(alert: dict[str, Any], registry: dict[str, dict[str, Any]] | Non
     key = alert["key"]
     spec = _kpi(alert, registry)
     metric = spec["id"]
+    if spec.get("attainment", "ratio") != "ratio":
+        # a growth rate's pace is a difference in points (kpi_target_attainment), not a ratio to compare with one
+        raise AlertConfigError(
+            f"alert {key!r}: pace_under compares a ratio; {metric!r} is compared with its target in points "
+            "(use below_target)"
+        )
     level, ids = _scope(alert)
     ratio = _number(alert["condition"].get("ratio"), "ratio", key)
     return f"""

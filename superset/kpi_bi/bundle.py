@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from kpi_bi import kpis
 from kpi_bi.connections import serving_duckdb_config
 from kpi_bi.datasets import render_dataset
 from kpi_bi.env import SUPERSET_DIR, SupersetSettings
@@ -56,12 +57,13 @@ def render(cfg: SupersetSettings, assets_dir: Path = ASSETS_DIR) -> dict[str, st
             datasets[config["uuid"]] = config
         rendered[name] = config
     charts = {}
+    registry = kpis.load()
     for name, config in list(rendered.items()):
         if name.startswith("charts/"):
             dataset = datasets.get(config["dataset_uuid"])
             if dataset is None:
                 raise ValueError(f"{name}: dataset_uuid {config['dataset_uuid']} is not in the bundle")
-            rendered[name] = render_chart(config, dataset)
+            rendered[name] = render_chart(config, dataset, registry)
             charts[config["uuid"]] = (rendered[name], dataset)
     for name, config in list(rendered.items()):
         if name.startswith("dashboards/"):

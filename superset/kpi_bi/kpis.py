@@ -49,6 +49,15 @@ def load(path: Path | None = None) -> dict[str, dict[str, Any]]:
     return out
 
 
+def status_bands(path: Path | None = None) -> dict[str, dict[str, float]]:
+    """vars.kpi_status_bands: per comparison (ratio, points) the value from which a KPI is on track / at risk."""
+    path = path or registry_path()
+    bands = (yaml.safe_load(path.read_text()).get("vars") or {}).get("kpi_status_bands")
+    if not bands or set(bands) != {"ratio", "points"}:
+        raise KpiRegistryError(f"{path}: vars.kpi_status_bands must give the ratio and points bands")
+    return bands
+
+
 def require(registry: dict[str, dict[str, Any]], kpi_id: Any, where: str) -> dict[str, Any]:
     """The KPI `kpi_id`, or an error naming it and `where` it was named."""
     if kpi_id not in registry:

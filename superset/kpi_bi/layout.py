@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 DEFAULT_HEIGHT = 50
+# A layout item naming this instead of a chart uuid is the dashboard's title as a Markdown block: Superset's report
+# screenshots (standalone mode) leave the dashboard header out, so a PNG would otherwise carry no title.
+TITLE = "title"
+# Standalone pages (report screenshots, ?standalone=…) are as tall as their content: Superset stretches the page to
+# the browser window, which left the bottom of a report PNG blank when the dashboard was shorter than the window.
+STANDALONE_CSS = (
+    "html, body.standalone, body.standalone #app { height: auto !important; min-height: 0 !important; }"
+)
 
 # The warehouse's shared native filters: name, column and the dataset (table name) whose values the filter lists.
 FILTERS = {
@@ -123,6 +131,21 @@ def render_dashboard(
         if sum(width for _, width, *_ in row) > 12:
             raise ValueError(f"{config['slug']}: row {row_number} is wider than 12 columns")
         for uuid, width, *height in row:
+            if uuid == TITLE:
+                key = f"MARKDOWN-{row_number}"
+                position[row_id]["children"].append(key)
+                position[key] = {
+                    "type": "MARKDOWN",
+                    "id": key,
+                    "children": [],
+                    "parents": ["ROOT_ID", "GRID_ID", row_id],
+                    "meta": {
+                        "width": width,
+                        "height": height[0] if height else DEFAULT_HEIGHT,
+                        "code": f"# {config['dashboard_title']}\n\n{config.get('description') or ''}".strip(),
+                    },
+                }
+                continue
             if uuid not in charts:
                 raise ValueError(f"{config['slug']}: chart {uuid} is not in the bundle")
             chart = charts[uuid][0]
@@ -151,4 +174,5 @@ def render_dashboard(
     metadata.setdefault("global_chart_configuration", {"scope": {"rootPath": ["ROOT_ID"], "excluded": []}})
     rendered["position"] = position
     rendered["metadata"] = metadata
+    rendered["css"] = "\n".join(c for c in (STANDALONE_CSS, config.get("css") or "") if c)
     return rendered

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kpi_bi import kpis
+
 TIME_GRAIN_DEFAULT = "P1M"
 # Viz types whose x-axis is a time axis bucketed by time_grain_sqla.
 TIME_AXIS_VIZ = {"big_number", "echarts_timeseries_line", "echarts_timeseries_bar", "echarts_area"}
@@ -83,10 +85,73 @@ def build_query(viz_type: str, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_chart(chart: dict[str, Any], dataset: dict[str, Any]) -> dict[str, Any]:
+def kpi_axis(viz_type: str, params: dict[str, Any], registry: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A time-series chart of one registry KPI gets its y axis from the registry: the KPI's number format and its
+    label with the unit as the axis title (ROAS reads "ROAS (× ad spend)"), never a format chosen per chart."""
+    metrics = params.get("metrics") or []
+    if viz_type not in TIME_AXIS_VIZ or len(metrics) != 1 or not isinstance(metrics[0], str):
+        return params
+    kpi = registry.get(metrics[0])
+    if kpi is None:
+        return params
+    return {
+        **params,
+        "y_axis_format": kpis.D3_FORMATS[kpi["format"]],
+        "y_axis_title": kpis.heading(kpi),
+        "y_axis_title_position": "Left",
+        "y_axis_title_margin": 40,
+    }
+
+
+# Status colours of the scorecard's comparison columns (raw column or aggregate metric label → comparison).
+STATUS_COLUMNS = {
+    "attainment": "ratio",
+    "pace_to_target": "ratio",
+    "attainment_points": "points",
+    "Attainment": "ratio",
+    "Pace to target": "ratio",
+}
+ON_TRACK_COLOUR, OFF_TRACK_COLOUR = "#5AC189", "#E04355"
+
+
+def status_colours(params: dict[str, Any], bands: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """A table's attainment columns coloured by the scorecard's status bands: green on track, red off track. The
+    columns already point the KPI's good direction (target / actual when less is better), so lower CAC and a
+    shorter cycle read green without a rule per chart."""
+    shown = list(params.get("all_columns") or []) + [
+        m["label"] for m in params.get("metrics") or [] if isinstance(m, dict) and "label" in m
+    ]
+    rules = list(params.get("conditional_formatting") or [])
+    styled = {rule["column"] for rule in rules}
+    for column in shown:
+        basis = STATUS_COLUMNS.get(column)
+        if basis is None or column in styled:
+            continue
+        rules += [
+            {
+                "column": column,
+                "operator": "≥",
+                "targetValue": bands[basis]["on_track"],
+                "colorScheme": ON_TRACK_COLOUR,
+            },
+            {
+                "column": column,
+                "operator": "<",
+                "targetValue": bands[basis]["at_risk"],
+                "colorScheme": OFF_TRACK_COLOUR,
+            },
+        ]
+    return {**params, "conditional_formatting": rules} if rules else params
+
+
+def render_chart(
+    chart: dict[str, Any], dataset: dict[str, Any], registry: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The chart config with `params.datasource` placeholder and `query_context` filled in (remapped on import)."""
     rendered = dict(chart)
-    params = dict(chart["params"])
+    params = kpi_axis(chart["viz_type"], dict(chart["params"]), kpis.load() if registry is None else registry)
+    if chart["viz_type"] == "table":
+        params = status_colours(params, kpis.status_bands())
     params["viz_type"] = chart["viz_type"]
     # The importer replaces the datasource id with the installed dataset's; this placeholder only keeps form
     # data well-formed until then.

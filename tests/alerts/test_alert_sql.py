@@ -12,7 +12,7 @@ from kpi_bi import alert_sql, alerts
 from kpi_bi.celery_signals import browser_problems, eta_as_datetime
 
 from tests.alerts.conftest import DROP_CHANNEL, HEALTHY_CHANNEL, inject_conversion_drop
-from tests.superset.conftest import SUPERSET_DIR, serving_build  # noqa: F401 - fixture reuse
+from tests.support.superset import SUPERSET_DIR, serving_build  # noqa: F401 - fixture
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +97,8 @@ def test_conditions_fire_only_on_breaches(serving):
         ),
         ({"kpi": "roas", "condition": {"kind": "change_vs_previous", "beyond": 0.2}}, "supports"),
         ({"kpi": "net_revenue_usd", "condition": {"kind": "pace_under", "ratio": "low"}}, "must be a number"),
+        # a growth rate is compared with its target in points: no ratio of rates
+        ({"kpi": "revenue_growth_yoy", "condition": {"kind": "pace_under", "ratio": 0.9}}, "in points"),
         (
             {"kpi": "revenue", "condition": {"kind": "pace_under", "ratio": 0.9}},
             "'revenue', which is not in the KPI registry",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 import struct
@@ -103,6 +104,12 @@ def test_conversion_drop_fires_with_value_and_threshold(alert_stacks, name):
     assert f"channel {DROP_CHANNEL}" in hooks[0]["text"]
     minute = arrived - arrived % 60
     print(f"\n{name}: conversion alert e-mail {arrived - minute:.1f} s after the tick")
+    # every task ran without a failing signal handler (Superset 6.1's teardown raised after each one: #36892)
+    worker_log = stack.log("worker")
+    assert "Task reports.scheduler" in worker_log
+    assert (
+        "Signal handler" not in worker_log and "Working outside of application context" not in worker_log
+    ), worker_log[-3000:]
 
 
 def _png_ok(data: bytes) -> tuple[int, int, int]:
@@ -119,6 +126,17 @@ def _png_ok(data: bytes) -> tuple[int, int, int]:
     return width, height, len(set(pixels))
 
 
+def _blank_share(data: bytes) -> float:
+    """The share of the image's pixel rows that are one colour from edge to edge (page background, no content)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    width, height = image.size
+    pixels = image.load()
+    blank = sum(1 for y in range(height) if len({pixels[x, y] for x in range(0, width, 4)}) == 1)
+    return blank / height
+
+
 def test_weekly_report_png_and_csv(alert_stacks):
     stack = alert_stacks["sqlite_embedded"]
     png_msg, _ = _wait_mail(stack, "Weekly leadership KPI overview", timeout=300)
@@ -130,6 +148,21 @@ def test_weekly_report_png_and_csv(alert_stacks):
     (ARTIFACTS / "weekly_leadership_dashboard.png").write_bytes(images[0])
     width, height, distinct = _png_ok(images[0])
     assert width >= 800 and height >= 400 and distinct > 50, (width, height, distinct)
+    # readable: as tall as the dashboard (no blank strip below it; only the gaps between rows are plain)
+    blank = _blank_share(images[0])
+    print(f"\nweekly PNG {width}x{height}, {blank:.1%} blank rows")
+    assert blank < 0.12, (height, blank)
+    # it opens with the dashboard's title beside the data date (report screenshots leave Superset's header out)
+    client = stack.client()
+    dashboard = next(d for d in client.list_all("dashboard") if d["slug"] == "leadership-kpi-overview")
+    position = json.loads(
+        client.get(f"/api/v1/dashboard/{dashboard['id']}").json()["result"]["position_json"]
+    )
+    first_row = position[position["GRID_ID"]["children"][0]]["children"]
+    kinds = [position[key]["type"] for key in first_row]
+    assert kinds == ["MARKDOWN", "CHART"], kinds
+    assert position[first_row[0]]["meta"]["code"].startswith("# Leadership KPI overview")
+    assert position[first_row[1]]["meta"]["sliceName"] == "Data freshness"
 
     csv_msg, _ = _wait_mail(stack, "Weekly leadership KPI table", timeout=120)
     attachments = [p for p in csv_msg.iter_attachments() if p.get_filename().endswith(".csv")]

@@ -37,6 +37,19 @@ def test_a_good_build_publishes_a_snapshot_with_health_tables(built: Stack) -> N
         }
         assert {"fct_orders", "kpi_monthly", "kpi_scorecard"} <= marts
         assert con.execute("select count(*) from health.source_freshness").fetchone()[0] >= 14
+        # the first days of the history, before a source's first rows, are not stale data (a clean demo build
+        # showed three failing freshness checks for them)
+        empty_start = con.execute(
+            "select asset_key from health.expectation_results where check_name = 'freshness' and not passed "
+            "and failed_expectations like '%not_be_null(newest_at)%'"
+        ).fetchall()
+        assert empty_start == [], empty_start
+        # the data-health dashboard's two counts: blocking failures apart from warnings
+        outcomes = con.execute(
+            "select count(*) filter (where outcome = 'blocking failure'), count(*) filter (where outcome = 'warning') "
+            "from health.check_results"
+        ).fetchone()
+        assert con.execute("select blocking_failures, warnings from health.build_info").fetchone() == outcomes
 
 
 def test_ten_times_the_volume_fails_the_blocking_check_and_keeps_the_snapshot(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
-from tests.quality.conftest import run_with_checks
+from tests.quality.fixture import run_with_checks
 
 DAY = "2024-12-12"
 ORDER_KEYS = [("raw", "orders_orders"), ("raw", "orders_order_lines")]
@@ -129,6 +129,19 @@ def test_an_empty_day_warns_on_volume_and_ages_freshness(warehouse):
     freshness = evaluations[("orders_orders", "freshness")]
     assert not freshness.passed and freshness.severity == dg.AssetCheckSeverity.WARN
     assert freshness.metadata["observed_value"].value > 24
+
+
+def test_the_first_empty_days_of_a_history_are_not_stale(warehouse):
+    # a clean build's first days: no orders yet (a CRM's first deals arrive days after its first leads)
+    with duckdb.connect(warehouse.path) as con:
+        con.execute("delete from raw.orders_orders where _partition_date < $d", {"d": "2024-12-11"})
+    result = run_with_checks(warehouse, ORDER_KEYS, "2024-12-10", DAY)
+    assert _evaluations(result)[("orders_orders", "freshness")].passed
+    # a table with nothing loaded at all is still stale
+    with duckdb.connect(warehouse.path) as con:
+        con.execute("delete from raw.orders_orders")
+    result = run_with_checks(warehouse, ORDER_KEYS, "2024-12-10", DAY)
+    assert not _evaluations(result)[("orders_orders", "freshness")].passed
 
 
 def test_a_warning_failure_does_not_block(warehouse):

@@ -146,3 +146,33 @@ def test_views_are_copied_and_read_the_snapshots_tables(tmp_path: Path) -> None:
     reader = duckdb.connect(str(serving), read_only=True)
     assert reader.execute("select revenue from bi.revenue").fetchone()[0] == 1000
     reader.close()
+
+
+def test_check_outcomes_separate_blocking_failures_from_warnings():
+    import pandas as pd
+
+    from dagster_project.defs.serving.publish import ignored_files, with_outcome
+
+    checks = pd.DataFrame(
+        {
+            "check_name": ["schema", "volume_trend", "values", "freshness", "volume"],
+            "blocking": [True, False, True, False, True],
+            "status": ["SUCCEEDED", "FAILED", "EXECUTION_FAILED", "NEVER_RUN", "SUCCEEDED"],
+            "passed": [True, False, None, None, False],
+        }
+    ).astype({"passed": "boolean"})
+    out = with_outcome(checks)
+    # the outcome comes first: the column a narrow screen still shows
+    assert out.columns[0] == "outcome"
+    assert out["outcome"].tolist() == ["passed", "warning", "blocking failure", "not run", "blocking failure"]
+    # no file ignored yet: still a typed table (Superset cannot read DuckDB's NULL-typed columns)
+    with duckdb.connect() as con:
+        con.execute("create schema raw")
+        con.register("ignored", ignored_files(con))
+        types = dict(con.execute("describe select * from ignored").fetchall()[i][:2] for i in range(4))
+    assert types == {
+        "target_table": "VARCHAR",
+        "file": "VARCHAR",
+        "reason": "VARCHAR",
+        "detected_at": "TIMESTAMP",
+    }

@@ -20,9 +20,11 @@ from dagster_project.defs.routes.assets import plan_day
 from dagster_project.defs.routes.config import load_config
 from dagster_project.defs.serving.publish import (
     SERVED_SCHEMAS,
+    ignored_files,
     publish_snapshot,
     quarantine_summary,
     source_freshness,
+    with_outcome,
 )
 from dagster_project.environment import settings
 from dagster_project.runs import RunWindow
@@ -40,22 +42,24 @@ def _check_results() -> pd.DataFrame:
         ("raw/crm_deals", "gx_raw_crm_deals", True, "SUCCESS", True, "ERROR"),
         ("raw/ads_meta_ads", "gx_raw_ads_meta_ads", False, "FAILED", False, "WARN"),
     ]
-    return pd.DataFrame(
-        [
-            {
-                "asset_key": a,
-                "check_name": c,
-                "blocking": b,
-                "status": s,
-                "passed": p,
-                "severity": sev,
-                "partition": None,
-                "run_id": "fixture",
-                "checked_at": now,
-            }
-            for a, c, b, s, p, sev in rows
-        ]
-    ).astype({"passed": "boolean"})
+    return with_outcome(
+        pd.DataFrame(
+            [
+                {
+                    "asset_key": a,
+                    "check_name": c,
+                    "blocking": b,
+                    "status": s,
+                    "passed": p,
+                    "severity": sev,
+                    "partition": None,
+                    "run_id": "fixture",
+                    "checked_at": now,
+                }
+                for a, c, b, s, p, sev in rows
+            ]
+        ).astype({"passed": "boolean"})
+    )
 
 
 # A first-line manager below the director, managing two of the fixture's reps: a manager sees their team only.
@@ -138,6 +142,8 @@ def build_serving(workdir: Path) -> Path:
                     "checks_total": len(checks),
                     "checks_passed": int((checks["passed"] == True).sum()),
                     "checks_failed": int((checks["passed"] == False).sum()),
+                    "blocking_failures": int((checks["outcome"] == "blocking failure").sum()),
+                    "warnings": int((checks["outcome"] == "warning").sum()),
                     "quarantined_rows": int(quarantine["rows_quarantined"].sum()) if len(quarantine) else 0,
                     "newest_partition": freshness["last_partition_date"].max() if len(freshness) else None,
                 }
@@ -152,6 +158,7 @@ def build_serving(workdir: Path) -> Path:
                 "check_results": checks,
                 "source_freshness": freshness,
                 "quarantine_summary": quarantine,
+                "ignored_files": ignored_files(con),
             },
         )
     return serving

@@ -178,9 +178,9 @@ def recompute(sources: Path) -> dict[str, pd.DataFrame]:
     )
     new_by = first.groupby([month(first["ordered_at"]), "channel"]).size().rename("new_customers")
     channel = pd.concat([spend_by, new_by], axis=1).fillna({"ad_spend_usd": 0.0, "new_customers": 0})
-    channel["cac_usd"] = channel["ad_spend_usd"] / channel["new_customers"].where(
-        channel["new_customers"] > 0
-    )
+    # a channel without spend has no CAC (absent, not 0)
+    spend = channel["ad_spend_usd"].where(channel["ad_spend_usd"] > 0)
+    channel["cac_usd"] = spend / channel["new_customers"].where(channel["new_customers"] > 0)
     company.index.name = "month_start"
     channel.index.names = ["month_start", "channel"]
     return {"company": company, "channel": channel}

@@ -15,6 +15,7 @@ from dagster_project.defs.serving.publish import (
     quarantine_summary,
     source_freshness,
     tables_in_schema,
+    with_outcome,
 )
 from dagster_project.runs import RunWindow
 from dagster_project.warehouse import WRITER_POOL, WarehouseResource
@@ -52,20 +53,22 @@ def check_summary(context: dg.AssetExecutionContext, checks: Sequence[dg.AssetCh
                 ),
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "asset_key",
-            "check_name",
-            "blocking",
-            "status",
-            "passed",
-            "severity",
-            "partition",
-            "run_id",
-            "checked_at",
-        ],
-    ).astype({"passed": "boolean"})
+    return with_outcome(
+        pd.DataFrame(
+            rows,
+            columns=[
+                "asset_key",
+                "check_name",
+                "blocking",
+                "status",
+                "passed",
+                "severity",
+                "partition",
+                "run_id",
+                "checked_at",
+            ],
+        ).astype({"passed": "boolean"})
+    )
 
 
 def build_serving_asset(
@@ -110,6 +113,8 @@ def build_serving_asset(
                         "checks_total": len(checks),
                         "checks_passed": int((checks["passed"] == True).sum()),
                         "checks_failed": int((checks["passed"] == False).sum()),
+                        "blocking_failures": int((checks["outcome"] == "blocking failure").sum()),
+                        "warnings": int((checks["outcome"] == "warning").sum()),
                         "quarantined_rows": int(quarantine["rows_quarantined"].sum())
                         if len(quarantine)
                         else 0,

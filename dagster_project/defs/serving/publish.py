@@ -63,6 +63,21 @@ def source_freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def with_outcome(checks: pd.DataFrame) -> pd.DataFrame:
+    """The check results with `outcome` first: 'blocking failure' (it holds back the publish), 'warning' (a failed
+    check that does not), 'passed' or 'not run' - what the data-health dashboard counts and colours."""
+    passed = checks["passed"].astype("boolean")
+    failed = (passed.eq(False).fillna(False) | checks["status"].isin(["FAILED", "EXECUTION_FAILED"])).astype(
+        bool
+    )
+    blocking = checks["blocking"].fillna(False).astype(bool)
+    outcome = pd.Series("passed", index=checks.index, dtype="object")
+    outcome[passed.isna().to_numpy() & ~failed] = "not run"
+    outcome[failed & ~blocking] = "warning"
+    outcome[failed & blocking] = "blocking failure"
+    return checks.assign(outcome=outcome)[["outcome", *checks.columns]]
+
+
 def quarantine_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rows set aside, by table, partition day and reason: quarantined at ingest (raw.quarantine) and kept but
     excluded from the KPIs in a mart (a mart row flagged `is_excluded` with its `exclusion_reason`)."""
@@ -93,7 +108,15 @@ def quarantine_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def ignored_files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Files in the landing folders that no load reads, each with its raw table and reason."""
     if "_ignored_files" not in tables_in_schema(con, "raw"):
-        return pd.DataFrame(columns=["target_table", "file", "reason", "detected_at"])
+        # typed, so the snapshot's table has real column types even when nothing was ever ignored
+        return pd.DataFrame(
+            {
+                "target_table": pd.Series(dtype="string"),
+                "file": pd.Series(dtype="string"),
+                "reason": pd.Series(dtype="string"),
+                "detected_at": pd.Series(dtype="datetime64[us]"),
+            }
+        )
     return con.execute(
         "select target_table, file, reason, _detected_at as detected_at from raw._ignored_files order by all"
     ).df()

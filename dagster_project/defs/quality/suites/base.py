@@ -250,7 +250,9 @@ def freshness_check(
     relation: str, timestamp_column: str, max_lag_hours: float, *, blocking: bool = False
 ) -> CheckSpec:
     """The newest timestamp loaded up to each day of the window is at most N hours older than that day's end
-    (a day that loaded nothing ages from the last one that did)."""
+    (a day that loaded nothing ages from the last one that did). Days before the table's first load are left out:
+    the first days of a history (no deals yet on the first day of the CRM) are not stale data; a table with no
+    rows at all still fails."""
     level = "Blocking" if blocking else "Warning"
     sql = f"""
         with loaded as (
@@ -268,6 +270,7 @@ def freshness_check(
                 spine.day,
                 (select max(loaded.newest_at) from loaded where loaded.day <= spine.day) as newest_at
             from spine
+            where spine.day >= coalesce((select min(loaded.day) from loaded), spine.day)
         )
         select
             day,

@@ -44,6 +44,7 @@ kpi_values as (
         '{{ item.kpi.format }}' as kpi_format,
         '{{ kpi_target_direction(item.kpi) }}' as kpi_direction,
         '{{ item.kpi.get('requires', '') }}' as requires_source,
+        {{ kpi_attainment_basis(kpi=item.kpi) }} as attainment_basis,
         cast({{ item.column }} as double precision) as kpi_value
     from {{ ref(source.model) }}
     {%- endfor %}
@@ -77,7 +78,9 @@ target_rows as (
         targets.actual_value as kpi_value,
         targets.target_value,
         'target' as basis,
+        targets.attainment_basis,
         targets.attainment,
+        targets.attainment_points,
         targets.pace_to_target,
         targets.status,
         targets.status_reason,
@@ -103,11 +106,19 @@ value_rows as (
         kpi_values.kpi_value,
         thresholds.threshold_value as target_value,
         case when thresholds.metric is null then 'none' else 'threshold' end as basis,
-        {{ kpi_attainment('kpi_values.kpi_value', 'thresholds.threshold_value', 'thresholds.direction') }}
+        kpi_values.attainment_basis,
+        {{ kpi_attainment('kpi_values.kpi_value', 'thresholds.threshold_value', 'thresholds.direction',
+                          'kpi_values.attainment_basis') }}
             as attainment,
+        {{ kpi_points('kpi_values.kpi_value', 'thresholds.threshold_value', 'thresholds.direction',
+                      'kpi_values.attainment_basis') }}
+            as attainment_points,
         cast(null as double precision) as pace_to_target,
         case
             when thresholds.metric is null then 'no_target'
+            when kpi_values.attainment_basis = 'points' then {{ kpi_status(
+                kpi_points('kpi_values.kpi_value', 'thresholds.threshold_value', 'thresholds.direction'), "'points'"
+            ) }}
             else {{ kpi_status(kpi_attainment('kpi_values.kpi_value', 'thresholds.threshold_value',
                                               'thresholds.direction')) }}
         end as status,
@@ -179,7 +190,9 @@ final as (
         case when coalesce(configured.is_configured, true) then scored.kpi_value end as kpi_value,
         scored.target_value,
         scored.basis,
+        scored.attainment_basis,
         case when coalesce(configured.is_configured, true) then scored.attainment end as attainment,
+        case when coalesce(configured.is_configured, true) then scored.attainment_points end as attainment_points,
         case when coalesce(configured.is_configured, true) then scored.pace_to_target end as pace_to_target,
         case when coalesce(configured.is_configured, true) then scored.status else 'not_configured' end as status,
         case

@@ -13,7 +13,8 @@ with targets as (
         period_start,
         period_end,
         target_value,
-        direction
+        direction,
+        {{ kpi_attainment_basis('metric') }} as attainment_basis
     from {{ ref('stg_reference__kpi_targets') }}
 
 ),
@@ -115,7 +116,8 @@ paced as (
 
     select
         *,
-        {{ kpi_attainment('actual_value', 'target_value', 'direction') }} as attainment,
+        {{ kpi_attainment('actual_value', 'target_value', 'direction', 'attainment_basis') }} as attainment,
+        {{ kpi_points('actual_value', 'target_value', 'direction', 'attainment_basis') }} as attainment_points,
         -- additive metrics continue at the pace so far; rates are projected at their current value
         case
             when elapsed_days = 0 then null
@@ -162,12 +164,20 @@ final as (
         paced.period_days,
         paced.elapsed_days,
         paced.actual_value,
+        paced.attainment_basis,
         paced.attainment,
+        paced.attainment_points,
         paced.projected_value,
-        {{ kpi_attainment('paced.projected_value', 'paced.target_value', 'paced.direction') }} as pace_to_target,
+        {{ kpi_attainment('paced.projected_value', 'paced.target_value', 'paced.direction', 'paced.attainment_basis') }}
+            as pace_to_target,
         case
             when paced.elapsed_days = 0 then 'not_started'
-            else {{ kpi_status(kpi_attainment('paced.projected_value', 'paced.target_value', 'paced.direction')) }}
+            when paced.attainment_basis = 'points' then {{ kpi_status(
+                kpi_points('paced.projected_value', 'paced.target_value', 'paced.direction'), "'points'"
+            ) }}
+            else {{ kpi_status(
+                kpi_attainment('paced.projected_value', 'paced.target_value', 'paced.direction')
+            ) }}
         end as status,
         case
             when paced.elapsed_days = 0 then 'period has not started'
