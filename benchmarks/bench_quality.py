@@ -23,8 +23,7 @@ def main() -> None:
     print(f"import great_expectations: {time.perf_counter() - started:.2f} s")
     from dagster_project.defs.quality.gx_runner import GxRunner
     from dagster_project.warehouse import WarehouseResource
-    from tests.quality.conftest import RAW_KEYS, run_with_checks
-    from tests.quality.fixture import build_warehouse
+    from tests.quality.fixture import RAW_KEYS, build_warehouse, run_with_checks
 
     started = time.perf_counter()
     GxRunner(work / "probe_docs")

@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO / "superset"))
 
 from tests.superset.bundle_eval import expected_rows
 from tests.superset.client import SupersetClient
-from tests.superset.conftest import _free_port
 from tests.superset.serving_fixture import build_serving
+from tests.support.ports import free_port as _free_port
 
 SUPERSET_DIR = REPO / "superset"
 

@@ -23,12 +23,13 @@ def defs() -> dg.Definitions:
     ]
     from dagster_project.defs.serving.publish import SERVED_SCHEMAS
 
-    marts = [key for d in domains for a in d.assets or [] for key in a.keys if key.path[0] in SERVED_SCHEMAS]
+    # the built assets (AssetsDefinition); the landing folders and dashboards are specs of what others build
+    built = [a for d in domains for a in d.assets or [] if isinstance(a, dg.AssetsDefinition)]
+    marts = [key for a in built for key in a.keys if key.path[0] in SERVED_SCHEMAS]
     quality_defs = quality.build_defs(domains)
     checks = [
         spec
-        for d in [*domains, quality_defs]
-        for definition in [*(d.assets or []), *(d.asset_checks or [])]
+        for definition in [*built, *(c for d in [*domains, quality_defs] for c in d.asset_checks or [])]
         for spec in definition.check_specs
     ]
     return dg.Definitions.merge(

@@ -132,3 +132,50 @@ def test_an_ad_platform_without_a_report_format_is_named(tmp_path: Path):
     data = _profile_data() | {"ad_platforms": {"tiktok_ads": {"vat_rate": 0.0}}}
     with pytest.raises(ProfileError, match=r"ad_platforms.tiktok_ads: no report format raw.ads_tiktok_ads"):
         raw_contract(parse_profile(data, tmp_path / "p.yaml"))
+
+
+# dbt accepted_values tests on columns carried from a raw source column: (model, column) → (raw table, column).
+# Their values must be the contract's; every other accepted_values test names a vocabulary the models themselves
+# produce (scope levels, statuses, methods) and is listed in MODEL_VOCABULARIES.
+CARRIED_FROM_RAW = {("fct_orders", "status"): ("orders_orders", "status")}
+MODEL_VOCABULARIES = {
+    ("kpi_monthly", "owner_level"),
+    ("kpi_target_attainment", "owner_level"),
+    ("kpi_target_attainment", "status"),
+    ("kpi_scorecard", "scope_level"),
+    ("kpi_scorecard", "status"),
+    ("fct_orders", "fx_status"),
+    ("fct_deals", "funnel_method"),
+    ("fct_deal_funnel", "funnel_method"),
+    ("funnel_stages", "funnel_method"),
+    ("fct_ad_spend", "fx_status"),
+    ("fct_deals", "fx_status"),
+    ("stg_profile__stages", "outcome"),
+}
+
+
+def _dbt_accepted_values() -> dict[tuple[str, str], tuple[str, ...]]:
+    found = {}
+    for path in (REPO_ROOT / "dbt_project" / "models").rglob("*.yml"):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+            for column in model.get("columns", []):
+                for test in column.get("data_tests", column.get("tests", [])) or []:
+                    if isinstance(test, dict) and "accepted_values" in test:
+                        spec = test["accepted_values"]
+                        values = (spec.get("arguments") or spec)["values"]
+                        found[(model["name"], column["name"])] = tuple(sorted(map(str, values)))
+    return found
+
+
+def test_dbt_accepted_values_on_source_columns_equal_the_contract(tmp_path: Path):
+    contract = raw_contract(parse_profile(_profile_data(), tmp_path / "p.yaml"))
+    found = _dbt_accepted_values()
+    unclassified = set(found) - set(CARRIED_FROM_RAW) - MODEL_VOCABULARIES
+    assert not unclassified, (
+        f"classify these dbt accepted_values tests in tests/test_contract.py: {unclassified}"
+    )
+    for (model, column), (table, raw_column) in CARRIED_FROM_RAW.items():
+        assert found[(model, column)] == tuple(sorted(contract[table].column(raw_column).accepted)), (
+            model,
+            column,
+        )

@@ -8,6 +8,7 @@
     'fct_ad_spend': ['spend_date', 'platform', 'campaign_id'],
     'dim_rep_teams': ['rep_id', 'valid_from'],
     'fct_deal_funnel': ['deal_id', 'stage'],
+    'fct_deal_stage_durations': ['deal_id', 'stage'],
 } %}
 {%- for model, columns in grains.items() %}
 select '{{ model }}' as model_name, count(*) as rows_per_grain

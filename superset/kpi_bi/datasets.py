@@ -88,6 +88,7 @@ COLUMN_HEADERS = {
     "kpi_value": "Value",
     "target_value": "Target",
     "team_median": "Team median",
+    "team_median_display": "Team median",
     "vs_team_median": "vs team median",
     "team_reps": "Reps in median",
     "status_message": "Status",

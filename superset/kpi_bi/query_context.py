@@ -64,8 +64,10 @@ def build_query(viz_type: str, params: dict[str, Any]) -> dict[str, Any]:
         orderby = [json.loads(o) for o in params.get("order_by_cols") or []]
     else:
         columns = list(params.get("groupby") or [])
-        if metrics:
-            orderby = [[metrics[0], not params.get("order_desc", True)]]
+        # a table's "sort by" metric (need not be shown), else its first metric
+        sort_by = params.get("timeseries_limit_metric") or (metrics[0] if metrics else None)
+        if sort_by:
+            orderby = [[sort_by, not params.get("order_desc", True)]]
     return {
         "filters": filters,
         "extras": {"having": "", "where": where, "time_grain_sqla": params.get("time_grain_sqla")},

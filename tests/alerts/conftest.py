@@ -20,7 +20,9 @@ import yaml
 
 from tests.alerts.sinks import TimedSmtpSink, WebhookSink
 from tests.superset.client import SupersetClient
-from tests.superset.conftest import SUPERSET_DIR, _free_port, _pg, serving_build  # noqa: F401 - fixture reuse
+from tests.support.ports import free_port as _free_port
+from tests.support.superset import SUPERSET_DIR, serving_build  # noqa: F401 - fixture
+from tests.support.superset import pg_admin as _pg
 
 REDIS_DB = int(os.environ.get("KPI_TEST_REDIS_DB", "13"))
 DROP_CHANNEL, HEALTHY_CHANNEL = "paid_search", "referral"

@@ -12,7 +12,7 @@ from kpi_bi import alert_sql, alerts
 from kpi_bi.celery_signals import browser_problems, eta_as_datetime
 
 from tests.alerts.conftest import DROP_CHANNEL, HEALTHY_CHANNEL, inject_conversion_drop
-from tests.superset.conftest import SUPERSET_DIR, serving_build  # noqa: F401 - fixture reuse
+from tests.support.superset import SUPERSET_DIR, serving_build  # noqa: F401 - fixture
 
 
 @pytest.fixture(scope="module")

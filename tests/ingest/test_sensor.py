@@ -27,7 +27,7 @@ def _tick(sensor, cursor: str | None, instance: dg.DagsterInstance | None = None
     with dg.DagsterInstance.ephemeral() as ephemeral:
         context = dg.build_sensor_context(instance=instance or ephemeral, cursor=cursor)
         result = sensor(context)
-        requests = [] if isinstance(result, dg.SkipReason) else list(result)
+        requests = list(result.run_requests or []) if isinstance(result, dg.SensorResult) else []
         return requests, context.cursor
 
 
@@ -97,3 +97,34 @@ def test_first_tick_reloads_a_day_changed_after_the_build(sensor, sources: Path)
         report.write_bytes(report.read_bytes())  # rewritten after the load, before the daemon started
         requests, _ = _tick(sensor, None, instance)
         assert [_days(r) for r in requests] == [("2024-12-07", "2024-12-07")]
+
+
+def test_each_tick_observes_the_landing_folders_whose_files_changed(sensor, sources: Path) -> None:
+    with dg.DagsterInstance.ephemeral() as instance:
+        context = dg.build_sensor_context(instance=instance, cursor=None)
+        first = sensor(context)
+        observed = {e.asset_key.path[-1]: e.metadata["files_changed"].value for e in first.asset_events}
+        assert set(observed) >= {"crm", "ads"} and all(n > 0 for n in observed.values())
+        context = dg.build_sensor_context(instance=instance, cursor=context.cursor)
+        assert sensor(context).asset_events == [], "nothing changed: nothing observed"
+        report = sources / "ads" / "meta_ads" / "2024-12-05.csv"
+        report.write_text(report.read_text() + "05/12/2024,1,late_row,1,1,1.00,EUR\n")
+        context = dg.build_sensor_context(instance=instance, cursor=context.cursor)
+        [event] = sensor(context).asset_events
+        assert event.asset_key == dg.AssetKey(["landing", "ads"])
+        assert event.metadata["days"].value == "2024-12-05"
+
+
+def test_lineage_starts_at_the_landing_folders(tmp_path: Path) -> None:
+    from dagster_project.defs.ingest import build_defs
+    from dagster_project.warehouse import WarehouseResource
+
+    warehouse = WarehouseResource(path=str(tmp_path / "w.duckdb"))
+    graph = dg.Definitions(
+        assets=build_defs().assets, resources={"warehouse": warehouse}
+    ).resolve_asset_graph()
+    assert graph.get(dg.AssetKey(["raw", "crm_deals"])).parent_keys == {dg.AssetKey(["landing", "crm"])}
+    assert graph.get(dg.AssetKey(["raw", "orders_orders"])).parent_keys == {
+        dg.AssetKey(["landing", "orders"])
+    }
+    assert not graph.get(dg.AssetKey(["landing", "crm"])).is_materializable

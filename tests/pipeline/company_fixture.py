@@ -38,6 +38,7 @@ class Deal:
     amount: float | None = 1000.0
     lead: str | None = None
     closed_before_created: bool = False
+    closed_hour: int = 15
 
     @property
     def final_stage(self) -> str:
@@ -232,6 +233,17 @@ def build_company(
             amount=2500.0,
         )
     )
+    # won at 01:00 UTC, which is 22:00 the evening before in São Paulo: the profile's time zone sets its day
+    deals.append(
+        Deal(
+            id="deal-late-night",
+            owner="u-ana",
+            created=START + timedelta(days=9),
+            path=[(START + timedelta(days=9), "Proposta"), (START + timedelta(days=12), "Fechado Ganho")],
+            amount=300.0,
+            closed_hour=1,
+        )
+    )
     company.deals = deals
     for day, rows in leads.items():
         _jsonl(sources / "crm" / "leads" / f"date={day}" / "part-000.jsonl", rows)
@@ -241,7 +253,7 @@ def build_company(
             outcome = dict(STAGES)[stage]
             closed = None
             if outcome != "open":
-                closed = _ts(day - timedelta(days=2) if deal.closed_before_created else day, 15)
+                closed = _ts(day - timedelta(days=2) if deal.closed_before_created else day, deal.closed_hour)
             by_day.setdefault(day, []).append(
                 {
                     "id": deal.id,

@@ -75,6 +75,21 @@ def test_crm_only_company_publishes_won_deal_value_as_revenue(crm_only: _Company
     ) == [("unassigned", False)]
 
 
+def test_days_are_the_companys_own_in_its_time_zone(crm_only: _CompanyStack) -> None:
+    # closed 2025-01-13 01:00 UTC = 2025-01-12 22:00 in America/Sao_Paulo (the profile's time zone)
+    assert _rows(
+        crm_only.serving,
+        "select cast(closed_date as varchar) from marts.fct_deals where deal_id = 'deal-late-night'",
+    ) == [("2025-01-12",)]
+    [(won,)] = _rows(
+        crm_only.serving,
+        """
+        select sum(won_amount_usd) from marts.kpi_sales_daily
+        where date_day = '2025-01-12' and rep_id = 'u-ana'""",
+    )
+    assert won == pytest.approx(300.0 * BRL_TO_USD)
+
+
 def test_kpis_of_switched_off_sources_are_not_configured_never_zero(crm_only: _CompanyStack) -> None:
     rows = _rows(
         crm_only.serving,

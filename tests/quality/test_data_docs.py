@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.defs.quality.data_docs import make_offline, remote_references
-from tests.quality.conftest import run_with_checks
+from tests.quality.fixture import run_with_checks
 
 KEYS = [("raw", "orders_refunds"), ("raw", "ref_fx_rates")]
 # Checks computed in SQL rather than by a GX suite: logged with every result, but without a Data Docs page.

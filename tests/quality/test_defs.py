@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_project.defs.quality import build_defs
 from dagster_project.defs.quality.suites import suites_by_asset
 from dagster_project.warehouse import WarehouseResource
-from tests.quality.conftest import loaded_asset
+from tests.quality.fixture import loaded_asset
 
 
 def test_checks_follow_their_assets():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
-from tests.quality.conftest import run_with_checks
+from tests.quality.fixture import run_with_checks
 
 DAY = "2024-12-12"
 ORDER_KEYS = [("raw", "orders_orders"), ("raw", "orders_order_lines")]

@@ -6,7 +6,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from tests.quality.conftest import run_with_checks
+from tests.quality.fixture import run_with_checks
 
 FIRST, LAST = "2024-12-02", "2024-12-16"
 

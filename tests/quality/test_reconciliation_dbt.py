@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from dagster_project.warehouse import WarehouseResource
-from tests.quality.conftest import run_with_checks
+from tests.quality.fixture import run_with_checks
 from tests.transform.dbt_runner import run_dbt
 from tests.transform.raw_fixture import START, build_tables, write_raw
 

@@ -69,17 +69,23 @@ def test_funnel_items_are_the_distinct_leads_and_deals_of_each_stage(serving):
         union all
         select 'new', rep_id, channel, count(distinct deal_id) from marts.fct_deals where not is_excluded group by all
         union all
-        select 'qualified', rep_id, channel, count(distinct deal_id) from marts.fct_deals
-        where not is_excluded and (is_won or stage in ('qualified', 'proposal', 'negotiation')
-            or days_in_qualified is not null or days_in_proposal is not null or days_in_negotiation is not null)
+        select 'qualified', rep_id, channel, count(distinct deal_id) from marts.fct_deals as d
+        where not is_excluded and (is_won or stage in ('qualified', 'proposal', 'negotiation') or exists (
+            select 1 from marts.fct_deal_stage_durations as v
+            where v.deal_id = d.deal_id and v.stage in ('qualified', 'proposal', 'negotiation')))
         group by all
         union all
-        select 'proposal', rep_id, channel, count(distinct deal_id) from marts.fct_deals
-        where not is_excluded and (is_won or stage in ('proposal', 'negotiation') or days_in_proposal is not null
-            or days_in_negotiation is not null) group by all
+        select 'proposal', rep_id, channel, count(distinct deal_id) from marts.fct_deals as d
+        where not is_excluded and (is_won or stage in ('proposal', 'negotiation') or exists (
+            select 1 from marts.fct_deal_stage_durations as v
+            where v.deal_id = d.deal_id and v.stage in ('proposal', 'negotiation')))
+        group by all
         union all
-        select 'negotiation', rep_id, channel, count(distinct deal_id) from marts.fct_deals
-        where not is_excluded and (is_won or stage = 'negotiation' or days_in_negotiation is not null) group by all
+        select 'negotiation', rep_id, channel, count(distinct deal_id) from marts.fct_deals as d
+        where not is_excluded and (is_won or stage = 'negotiation' or exists (
+            select 1 from marts.fct_deal_stage_durations as v
+            where v.deal_id = d.deal_id and v.stage = 'negotiation'))
+        group by all
         union all
         select 'won', rep_id, channel, count(distinct deal_id) from marts.fct_deals where is_won and not is_excluded
         group by all

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,11 @@ import pytest
 import requests
 
 from tests.superset.client import SupersetClient
-from tests.superset.serving_fixture import build_serving
+from tests.support.ports import free_port as _free_port
+from tests.support.superset import PG_ADMIN_DSN, REPO, SUPERSET_DIR, serving_build  # noqa: F401 - fixture
+from tests.support.superset import pg_admin as _pg
 
-REPO = Path(__file__).resolve().parents[2]
-SUPERSET_DIR = REPO / "superset"
 ARTIFACTS = REPO / "tests" / "artifacts" / "superset"
-PG_ADMIN_DSN = os.environ.get("KPI_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-# kpi_bi (the Superset layer's own modules) renders the bundle in this env too: it needs only yaml and duckdb.
-sys.path.insert(0, str(SUPERSET_DIR))
 
 
 @dataclass
@@ -50,20 +45,6 @@ class SupersetServer:
         return SupersetClient(self.url, username, password)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def serving_build(tmp_path_factory) -> Path:
-    """The folder holding a serving snapshot and the dbt manifest of the build that produced it."""
-    workdir = tmp_path_factory.mktemp("serving")
-    build_serving(workdir)
-    return workdir
-
-
 def _postgres_roles():
     """ops/postgres_roles.py, the script that makes each application's PostgreSQL role."""
     spec = importlib.util.spec_from_file_location("ops_postgres_roles", REPO / "ops" / "postgres_roles.py")
@@ -73,19 +54,8 @@ def _postgres_roles():
     return module
 
 
-def _pg(sql: str) -> None:
-    import psycopg2
-
-    con = psycopg2.connect(PG_ADMIN_DSN)
-    con.autocommit = True
-    try:
-        con.cursor().execute(sql)
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def superset(request, serving_build, tmp_path_factory):
+def superset(request, serving_build, tmp_path_factory):  # noqa: F811 - the fixture imported above
     """A provisioned Superset web server on a free port, metadata in SQLite or in a fresh PostgreSQL database."""
     home = tmp_path_factory.mktemp(f"superset_{request.param}")
     port = _free_port()

@@ -12,7 +12,7 @@ import pytest
 from kpi_bi import kpis
 from kpi_bi.metrics import ManifestError, kpi_metrics, load_manifest
 
-from tests.superset import conftest  # noqa: F401 - puts superset/ on sys.path for kpi_bi
+from tests.support import superset as _superset_paths  # noqa: F401 - puts superset/ on sys.path for kpi_bi
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = REPO / "dbt_project" / "target" / "manifest.json"

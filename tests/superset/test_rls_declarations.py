@@ -18,7 +18,7 @@ from kpi_bi import alerts, bundle, rls_rules
 from kpi_bi.connections import serving_duckdb_config
 from kpi_bi.env import settings
 
-from tests.superset import conftest  # noqa: F401 - puts superset/ on sys.path for kpi_bi
+from tests.support import superset as _superset_paths  # noqa: F401 - puts superset/ on sys.path for kpi_bi
 
 DATASET_RULES = {
     config["table_name"]: config["extra"]["rls"]

@@ -32,7 +32,6 @@ MARTS = {
     "route_location_issues",
     "rep_analysis",
     "rep_visibility",
-    "rep_kpi_vs_team",
 }
 
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from dagster_project.defs.ingest.assets import build_ingest_assets
+from dagster_project.defs.ingest.assets import build_ingest_assets, landing_specs
 
 
 def build_defs() -> dg.Definitions:
@@ -10,4 +10,4 @@ def build_defs() -> dg.Definitions:
 
     assets = build_ingest_assets()
     partitioned = [key for a in assets if a.partitions_def is not None for key in a.keys]
-    return dg.Definitions(assets=assets, sensors=[build_file_drop_sensor(partitioned)])
+    return dg.Definitions(assets=[*landing_specs(), *assets], sensors=[build_file_drop_sensor(partitioned)])

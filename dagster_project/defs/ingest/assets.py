@@ -57,6 +57,25 @@ def raw_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", table])
 
 
+def landing_key(source: str) -> dg.AssetKey:
+    """The landing folder (or database) of a source: where lineage starts."""
+    return dg.AssetKey(["landing", source])
+
+
+def landing_specs() -> list[dg.AssetSpec]:
+    """The sources as they land, outside the warehouse: observed by the file-drop sensor, read by ingest."""
+    return [
+        dg.AssetSpec(
+            key=landing_key(source),
+            group_name="landing",
+            kinds={"file"} if source != "orders" else {"sql"},
+            owners=OWNERS,
+            description=f"{SOURCES[source]['description']} under KPI_SOURCES_DIR/{source} (docs/sources.md).",
+        )
+        for source in SOURCES
+    ]
+
+
 def _spec(table: str, source: str, partitioned: bool) -> dg.AssetSpec:
     columns = builtin_specs()[table].columns
     schema = dg.TableSchema(
@@ -66,6 +85,7 @@ def _spec(table: str, source: str, partitioned: bool) -> dg.AssetSpec:
     )
     return dg.AssetSpec(
         key=raw_key(table),
+        deps=[landing_key(source)],
         group_name="ingest",
         kinds=SOURCES[source]["kinds"],
         owners=OWNERS,

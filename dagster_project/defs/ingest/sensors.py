@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dagster_project.defs.ingest.assets import SOURCES, landing_key
 from dagster_project.defs.ingest.spec import DAY_IN_PATH, builtin_specs, mapping_specs
 from dagster_project.environment import settings
 from dagster_project.partitions import daily_partitions
@@ -80,6 +81,28 @@ def loaded_days(
     return {day for day in loaded or set() if newest.get(day, 0) / 1e9 < loaded_at}
 
 
+def landing_observations(files: dict[str, list], previous: dict[str, list]) -> list[dg.AssetObservation]:
+    """One observation per source whose landing files arrived, changed or went since the last tick."""
+    changed = {name for name in files.keys() | previous.keys() if files.get(name) != previous.get(name)}
+    by_source: dict[str, list[str]] = {}
+    for name in changed:
+        source = Path(name).parts[0]
+        if source in SOURCES:
+            by_source.setdefault(source, []).append(name)
+    return [
+        dg.AssetObservation(
+            asset_key=landing_key(source),
+            metadata={
+                "files_changed": len(names),
+                "files_watched": sum(1 for n in files if Path(n).parts[0] == source),
+                "days": ", ".join(sorted({m.group(1) for n in names if (m := DAY_IN_PATH.search(n))}))
+                or "none",
+            },
+        )
+        for source, names in sorted(by_source.items())
+    ]
+
+
 def contiguous_ranges(days: list[str]) -> list[tuple[str, str]]:
     """Sorted ISO days grouped into runs of consecutive days: one run per range, not per day."""
     ranges: list[tuple[str, str]] = []
@@ -106,7 +129,8 @@ def build_file_drop_sensor(watched_assets: list[dg.AssetKey] | None = None) -> d
         config = settings()
         first_tick = not context.cursor
         cursor = json.loads(context.cursor) if context.cursor else {"files": {}, "days": {}}
-        files = scan(config.sources_dir, config.mappings_dir, cursor["files"])
+        previous_files = cursor["files"]
+        files = scan(config.sources_dir, config.mappings_dir, previous_files)
         valid = set(daily_partitions().get_partition_keys())
         hashes = day_hashes(files)
         if first_tick:
@@ -128,8 +152,12 @@ def build_file_drop_sensor(watched_assets: list[dg.AssetKey] | None = None) -> d
             for day in days:
                 cursor["days"][day] = hashes[day]
         context.update_cursor(json.dumps({"files": files, "days": cursor["days"]}, sort_keys=True))
+        observations = landing_observations(files, previous_files)
         if not requests:
-            return dg.SkipReason(f"no new or changed landing files ({len(files)} files watched)")
-        return requests
+            return dg.SensorResult(
+                asset_events=observations,
+                skip_reason=f"no new or changed landing files ({len(files)} files watched)",
+            )
+        return dg.SensorResult(run_requests=requests, asset_events=observations)
 
     return landing_files_sensor

@@ -75,13 +75,20 @@ def mart_suites() -> dict[str, list[CheckSpec]]:
                         "sales_cycle_days",
                         "reopen_count",
                         "times_lost",
-                        "days_in_new",
-                        "days_in_qualified",
-                        "days_in_proposal",
-                        "days_in_negotiation",
                     )
                 ),
                 what="no negative amounts, cycle ≥ 0 (deals not set aside)",
+            ),
+        ],
+        "fct_deal_stage_durations": [
+            values_check(
+                f"{SCHEMA}.fct_deal_stage_durations",
+                "created_date >= $start and created_date < $end",
+                lambda: (
+                    [gxe.ExpectColumnValuesToNotBeNull(column="stage")]
+                    + _non_negative("days_in_stage", "visit_count")
+                ),
+                what="days in a stage and visits ≥ 0",
             ),
         ],
         "kpi_sales_daily": [

@@ -45,7 +45,7 @@ converted as (
         orders.status,
         orders.currency,
         orders.ordered_at,
-        cast(orders.ordered_at as date) as order_date,
+        {{ business_date('orders.ordered_at') }} as order_date,
         orders.status = 'cancelled' as is_cancelled,
         cast(coalesce(lines.line_count, 0) as bigint) as line_count,
         coalesce(lines.gross_amount, 0) as gross_amount,
@@ -55,7 +55,7 @@ converted as (
         case
             when orders.currency <> 'USD' and fx.rate_to_usd is null then 'missing'
             when refunds.has_missing_fx = 1 then 'missing'
-            when orders.currency = 'USD' or fx.rate_date = cast(orders.ordered_at as date) then 'exact'
+            when orders.currency = 'USD' or fx.rate_date = {{ business_date('orders.ordered_at') }} then 'exact'
             else 'carried_forward'
         end as fx_status,
         -- the newest load that touched the order, its lines or its refunds: drives incremental windows
@@ -71,7 +71,7 @@ converted as (
         on orders.order_id = refunds.order_id
     left join fx
         on orders.currency = fx.currency
-        and cast(orders.ordered_at as date) = fx.rate_day
+        and {{ business_date('orders.ordered_at') }} = fx.rate_day
 
 ),
 

@@ -22,7 +22,7 @@ final as (
     select
         refunds.refund_id,
         refunds.order_id,
-        cast(refunds.refunded_at as date) as refund_date,
+        {{ business_date('refunds.refunded_at') }} as refund_date,
         refunds.refunded_at,
         refunds.reason,
         orders.currency,
@@ -31,7 +31,7 @@ final as (
         case
             when orders.currency = 'USD' then 'exact'
             when fx.rate_to_usd is null then 'missing'
-            when fx.rate_date = cast(refunds.refunded_at as date) then 'exact'
+            when fx.rate_date = {{ business_date('refunds.refunded_at') }} then 'exact'
             else 'carried_forward'
         end as fx_status,
         -- a cancellation already removes the whole sale; its refund must not be subtracted a second time
@@ -42,7 +42,7 @@ final as (
         on refunds.order_id = orders.order_id
     left join fx
         on orders.currency = fx.currency
-        and cast(refunds.refunded_at as date) = fx.rate_day
+        and {{ business_date('refunds.refunded_at') }} = fx.rate_day
 
 )
 

@@ -77,17 +77,17 @@ final as (
         case
             when deals.currency = 'USD' then 'exact'
             when fx.rate_to_usd is null then 'missing'
-            when fx.rate_date = cast(coalesce(deals.closed_at, deals.created_at) as date) then 'exact'
+            when fx.rate_date = {{ business_date('coalesce(deals.closed_at, deals.created_at)') }} then 'exact'
             else 'carried_forward'
         end as fx_status,
         deals.created_at,
-        cast(deals.created_at as date) as created_date,
+        {{ business_date('deals.created_at') }} as created_date,
         deals.expected_close_date,
         deals.closed_at,
-        cast(deals.closed_at as date) as closed_date,
+        {{ business_date('deals.closed_at') }} as closed_date,
         case
             when stages.outcome = 'won'
-                then {{ dbt.datediff('cast(deals.created_at as date)', 'cast(deals.closed_at as date)', 'day') }}
+                then {{ dbt.datediff(business_date('deals.created_at'), business_date('deals.closed_at'), 'day') }}
         end as sales_cycle_days,
         coalesce(reopenings.reopen_count, 0) as reopen_count,
         -- row rules a deal must meet to count; one that breaks one is kept in fct_deals, flagged, and left out
@@ -114,7 +114,7 @@ final as (
         on deals.deal_id = reopenings.deal_id
     left join fx
         on deals.currency = fx.currency
-        and cast(coalesce(deals.closed_at, deals.created_at) as date) = fx.rate_day
+        and {{ business_date('coalesce(deals.closed_at, deals.created_at)') }} = fx.rate_day
 
 )
 

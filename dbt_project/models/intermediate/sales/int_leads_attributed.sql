@@ -37,7 +37,7 @@ final as (
     select
         leads.lead_id,
         leads.created_at,
-        cast(leads.created_at as date) as created_date,
+        {{ business_date('leads.created_at') }} as created_date,
         leads.status,
         coalesce(leads.owner_id, 'unassigned') as rep_id,
         leads.account_id,

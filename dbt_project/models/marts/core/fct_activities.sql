@@ -25,7 +25,7 @@ final as (
         activities.account_id,
         activities.deal_id,
         activities.occurred_at,
-        cast(activities.occurred_at as date) as activity_date,
+        {{ business_date('activities.occurred_at') }} as activity_date,
         activities.duration_min,
         activities.latitude,
         activities.longitude,

@@ -1,9 +1,7 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='deal_id',
     post_hook="{{ prune_vanished(ref('stg_crm__deals'), ['deal_id'], window_only=false) }}",
 ) }}
--- Deals with owner, channel, USD amount, outcome, cycle length and days spent in each stage.
-{#- the demo's stage columns for the stage-duration chart; other companies' stages are in fct_deal_stages -#}
-{%- set demo_stages = ['new', 'qualified', 'proposal', 'negotiation'] %}
+-- Deals with owner, channel, USD amount, outcome and cycle length (days per stage: fct_deal_stage_durations).
 with deals as (
 
     select * from {{ ref('int_deals_attributed') }} as upstream
@@ -27,9 +25,6 @@ pivoted as (
 
     select
         durations.deal_id,
-        {%- for stage in demo_stages %}
-        sum(case when durations.stage = '{{ stage }}' then durations.days_in_stage end) as days_in_{{ stage }},
-        {%- endfor %}
         cast(sum(case when stages.outcome = 'lost' then durations.visit_count else 0 end) as bigint) as times_lost
     from durations
     left join stages
@@ -66,9 +61,6 @@ final as (
         cast(deals.sales_cycle_days as integer) as sales_cycle_days,
         cast(deals.reopen_count as bigint) as reopen_count,
         coalesce(pivoted.times_lost, 0) as times_lost,
-        {%- for stage in demo_stages %}
-        pivoted.days_in_{{ stage }},
-        {%- endfor %}
         deals.exclusion_reason is not null as is_excluded,
         deals.exclusion_reason,
         deals.loaded_for_date

@@ -22,9 +22,9 @@ versions as (
         cast(closed_at as timestamp) as closed_at,
         cast(updated_at as timestamp) as updated_at,
         -- known once both changed and loaded: a version delivered late was not known before its load day
-        greatest(cast(updated_at as timestamp), cast(_partition_date as timestamp)) as valid_from
+        {{ version_valid_from() }} as valid_from
     from source
-    order by id, updated_at, _loaded_at desc, _source_line desc nulls last
+    {{ newest_load_of_each_version() }}
 
 ),
 
@@ -33,7 +33,7 @@ final as (
     select
         *,
         -- a version holds until the next one of the same record; the newest holds until now (null)
-        lead(valid_from) over (partition by deal_id order by valid_from, updated_at) as valid_to
+        {{ version_valid_to('deal_id') }} as valid_to
     from versions
 
 )

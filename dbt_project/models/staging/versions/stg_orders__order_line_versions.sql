@@ -14,9 +14,9 @@ versions as (
         cast(line_amount as double precision) as line_amount,
         cast(updated_at as timestamp) as updated_at,
         -- known once both changed and loaded: a version delivered late was not known before its load day
-        greatest(cast(updated_at as timestamp), cast(_partition_date as timestamp)) as valid_from
+        {{ version_valid_from() }} as valid_from
     from source
-    order by id, updated_at, _loaded_at desc, _source_line desc nulls last
+    {{ newest_load_of_each_version() }}
 
 ),
 
@@ -25,7 +25,7 @@ final as (
     select
         *,
         -- a version holds until the next one of the same record; the newest holds until now (null)
-        lead(valid_from) over (partition by order_line_id order by valid_from, updated_at) as valid_to
+        {{ version_valid_to('order_line_id') }} as valid_to
     from versions
 
 )

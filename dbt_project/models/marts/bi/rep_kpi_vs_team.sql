@@ -1,19 +1,15 @@
--- Each rep's monthly KPIs beside their target and the median rep of their current team: the rep's own page.
+-- Each rep's monthly KPIs beside their target and the median rep of their current team, computed over the whole
+-- team before Superset's row-level security narrows a Rep user to their own rows: the rep's own page.
 with scorecard as (
-
-    select * from {{ ref('kpi_scorecard') }}
+    select * from {{ serving_ref('kpi_scorecard') }}
     where scope_level = 'rep' and period_grain = 'month'
-
 ),
 
 reps as (
-
-    select rep_id, full_name, team_id, team_name, manager_id from {{ ref('dim_reps') }}
-
+    select rep_id, full_name, team_id, team_name, manager_id from {{ serving_ref('dim_reps') }}
 ),
 
 joined as (
-
     select
         scorecard.scope_id as rep_id,
         reps.full_name,
@@ -33,11 +29,9 @@ joined as (
     from scorecard
     inner join reps
         on scorecard.scope_id = reps.rep_id
-
 ),
 
-final as (
-
+compared as (
     select
         *,
         median(kpi_value) over team_kpi as team_median,
@@ -46,7 +40,16 @@ final as (
         period_start = max(period_start) over () as is_latest_period
     from joined
     window team_kpi as (partition by team_id, period_start, kpi_name)
+),
 
+final as (
+    select
+        *,
+        {{ kpi_display('kpi_value', 'kpi_format') }} as value_display,
+        {{ kpi_display('target_value', 'kpi_format') }} as target_display,
+        {{ kpi_display('team_median', 'kpi_format') }} as team_median_display,
+        {{ kpi_status_label('status') }} as status_label
+    from compared
 )
 
 select * from final
