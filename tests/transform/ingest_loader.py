@@ -48,7 +48,9 @@ def main() -> None:
     parser.add_argument("start")
     parser.add_argument("end")
     args = parser.parse_args()
-    assets = list(build_defs().assets)
+    assets = [
+        a for a in build_defs().assets if isinstance(a, dg.AssetsDefinition)
+    ]  # landing folders are specs
     resources = {"warehouse": WarehouseResource(path=str(settings().warehouse_path))}
     daily = [a for a in assets if a.partitions_def is not None]
     whole = [a for a in assets if a.partitions_def is None] + list(build_profile_defs().assets)
