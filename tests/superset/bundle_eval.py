@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 
 GRAIN_UNITS = {"P1D": "day", "P1W": "week", "P1M": "month", "P3M": "quarter", "P1Y": "year"}
+DEFAULT_ROW_LIMIT = 10000
 OPS = {"==": "=", "!=": "<>", ">": ">", "<": "<", ">=": ">=", "<=": "<="}
 
 
@@ -31,10 +32,12 @@ def expected_rows(serving: Path, dataset: dict[str, Any], query_context: str) ->
     source = f"({dataset['sql']})" if dataset.get("sql") else f"{dataset['schema']}.{dataset['table_name']}"
     selects, groups = [], []
     for column in query["columns"]:
-        if isinstance(column, dict):
+        if isinstance(column, dict) and column.get("timeGrain"):
             name = column["label"]
             unit = GRAIN_UNITS[column["timeGrain"]]
             expr = f"date_trunc('{unit}', {_quote(column['sqlExpression'])})"
+        elif isinstance(column, dict):  # an SQL expression as a column (e.g. a readable name from a code)
+            name, expr = column["label"], f"({column['sqlExpression']})"
         else:
             name, expr = column, _quote(column)
         selects.append(f"{expr} as {_quote(name)}")
@@ -60,6 +63,16 @@ def expected_rows(serving: Path, dataset: dict[str, Any], query_context: str) ->
         sql += " where " + " and ".join(where)
     if query["metrics"] and groups:
         sql += " group by " + ", ".join(groups)
+    # a chart showing only its first N rows (a row_limit below the default) shows them in its order
+    limit = int(query.get("row_limit") or DEFAULT_ROW_LIMIT)
+    if limit < DEFAULT_ROW_LIMIT:
+        order = []
+        for by, ascending in query.get("orderby") or []:
+            expr = by["sqlExpression"] if isinstance(by, dict) else metric_sql.get(by) or _quote(by)
+            order.append(f"{expr} {'asc' if ascending else 'desc'}")
+        if order:
+            sql += " order by " + ", ".join(order)
+        sql += f" limit {limit}"
     with duckdb.connect(str(serving), read_only=True) as con:
         cursor = con.execute(sql)
         names = [d[0] for d in cursor.description]
