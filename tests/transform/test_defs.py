@@ -18,6 +18,7 @@ MARTS = {
     "fct_orders",
     "fct_deals",
     "fct_deal_funnel",
+    "fct_deal_stage_durations",
     "fct_leads",
     "fct_ad_spend",
     "fct_activities",
